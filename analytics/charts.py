@@ -1,0 +1,261 @@
+"""Plotly figure builders: data in, ``go.Figure`` out, no I/O and no Streamlit.
+
+Every builder takes the frames of :mod:`analytics.views` and a language; texts and number
+formats follow the language (``i18n``). Traces keep the order of their inputs so that a
+selected point (curve number, point index) maps back to the row and bucket behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics import i18n
+
+#: Bucket colours, not due first (green) to the oldest (dark red); doubtful last.
+PALETTE = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#e53935", "#8e0000", "#4a148c"]
+LINE_COLOURS = {"dso_period": "#1f4e79", "dso_average": "#5b9bd5", "dso_countback": "#c55a11"}
+
+
+def _num(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return float(value)
+
+
+def _layout(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        separators=", " if lang == "fr" else ".,",
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        template="plotly_white",
+        **extra,
+    )
+    return fig
+
+
+def _monthly_axis(fig: go.Figure, lang: str) -> go.Figure:
+    fig.update_xaxes(tickformat="%m/%Y" if lang == "fr" else "%b %Y")
+    return fig
+
+
+def bucket_colours(labels: Sequence[str]) -> list[str]:
+    """One colour per bucket label, not due first, the last bucket darkest."""
+    n = len(labels)
+    if n <= len(PALETTE) - 1:
+        picks = [0] + [round(1 + i * (len(PALETTE) - 3) / max(n - 2, 1)) for i in range(n - 1)]
+        return [PALETTE[i] for i in picks]
+    return [PALETTE[min(i, len(PALETTE) - 2)] for i in range(n)]
+
+
+def dso_trend(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """DSO over the month ends of ``views.dso_history``: period, average-balance, countback."""
+    fig = go.Figure()
+    for key in ("dso_period", "dso_average", "dso_countback"):
+        values = [_num(v) for v in frame.get(key, [])]
+        fig.add_trace(
+            go.Scatter(
+                x=list(frame["month_end"]),
+                y=values,
+                name=i18n.t(key, lang),
+                mode="lines+markers",
+                line={"color": LINE_COLOURS[key]},
+                text=[i18n.fmt_days(v, lang) for v in values],
+                hovertemplate="%{x}<br>%{text}<extra>%{fullData.name}</extra>",
+            )
+        )
+    unit = "jours" if lang == "fr" else "days"
+    return _monthly_axis(_layout(fig, lang, i18n.t("dso_trend_title", lang), yaxis_title=unit), lang)
+
+
+def aging_history(frame: pd.DataFrame, labels: Sequence[str], lang: str) -> go.Figure:
+    """Stacked bars of the aged balance at each month end (one trace per bucket, in order)."""
+    fig = go.Figure()
+    currency = frame["currency"].iloc[0] if len(frame) else None
+    for label, colour in zip(labels, bucket_colours(labels), strict=True):
+        values = list(frame[label]) if label in frame else []
+        fig.add_trace(
+            go.Bar(
+                x=list(frame["month_end"]),
+                y=[_num(v) for v in values],
+                name=i18n.bucket_label(label, lang),
+                marker_color=colour,
+                text=[i18n.fmt_money(v, lang, currency) for v in values],
+                hovertemplate="%{x}<br>%{text}<extra>%{fullData.name}</extra>",
+                textposition="none",
+            )
+        )
+    fig = _layout(fig, lang, i18n.t("aging_history_title", lang), barmode="stack")
+    return _monthly_axis(fig, lang)
+
+
+def aging_buckets(
+    totals: dict[str, Any], labels: Sequence[str], lang: str, currency: str | None
+) -> go.Figure:
+    """One bar per bucket of the aged balance at D (``views.aged_totals``)."""
+    values = [totals.get(label) for label in labels]
+    fig = go.Figure(
+        go.Bar(
+            x=[i18n.bucket_label(label, lang) for label in labels],
+            y=[_num(v) for v in values],
+            marker_color=bucket_colours(labels),
+            text=[i18n.fmt_money(v, lang, currency) for v in values],
+            textposition="outside",
+            hovertemplate="%{x}<br>%{text}<extra></extra>",
+        )
+    )
+    return _layout(fig, lang, i18n.t("aged_by_bucket", lang), showlegend=False)
+
+
+def dso_bridge(bpdso: float | None, add: float | None, lang: str) -> go.Figure:
+    """The DSO bridge: best possible DSO plus average days delinquent gives the period DSO."""
+    total = None if bpdso is None or add is None else bpdso + add
+    fig = go.Figure(
+        go.Waterfall(
+            x=[i18n.t("tile_bpdso", lang), i18n.t("tile_add", lang), i18n.t("tile_dso", lang)],
+            measure=["absolute", "relative", "total"],
+            y=[bpdso or 0.0, add or 0.0, total or 0.0],
+            text=[i18n.fmt_days(v, lang) for v in (bpdso, add, total)],
+            textposition="outside",
+            connector={"line": {"color": "#999"}},
+            increasing={"marker": {"color": "#c55a11"}},
+            decreasing={"marker": {"color": "#2e7d32"}},
+            totals={"marker": {"color": "#1f4e79"}},
+        )
+    )
+    return _layout(fig, lang, i18n.t("bridge_title", lang), showlegend=False)
+
+
+def pareto(frame: pd.DataFrame, lang: str, currency: str | None, limit: int = 50) -> go.Figure:
+    """Pareto chart: each customer's share (bars, largest first) and the cumulative share."""
+    top = frame.head(limit)
+    names = [
+        i18n.customer_label(n, c, with_id=False)
+        for n, c in zip(top["customer_name"], top["customer_id"], strict=True)
+    ]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=list(top["customer_id"]),
+            y=[_num(v) for v in top["share"]],
+            name=i18n.t("col_share", lang),
+            marker_color="#1f4e79",
+            text=[i18n.fmt_money(v, lang, currency) for v in top["balance"]],
+            customdata=names,
+            hovertemplate="%{customdata}<br>%{text}<extra></extra>",
+            textposition="none",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(top["customer_id"]),
+            y=[_num(v) for v in top["cum_share"]],
+            name=i18n.t("col_cum_share", lang),
+            mode="lines+markers",
+            line={"color": "#c55a11"},
+            yaxis="y2",
+        )
+    )
+    fig.add_hline(y=0.8, line_dash="dot", line_color="#999", yref="y2")
+    return _layout(
+        fig,
+        lang,
+        i18n.t("conc_pareto", lang),
+        yaxis={"tickformat": ".0%"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%"},
+    )
+
+
+def lorenz(frame: pd.DataFrame, lang: str, gini: float | None = None) -> go.Figure:
+    """Lorenz curve (customers sorted ascending) against the line of perfect equality."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            name=i18n.t("conc_equality", lang),
+            mode="lines",
+            line={"dash": "dot", "color": "#999"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[_num(v) for v in frame["x"]],
+            y=[_num(v) for v in frame["y"]],
+            name=i18n.t("conc_lorenz", lang),
+            mode="lines",
+            fill="tonexty",
+            line={"color": "#1f4e79"},
+        )
+    )
+    title = i18n.t("conc_lorenz", lang)
+    if gini is not None:
+        title += f" — Gini {i18n.fmt_number(gini, lang, 3)}"
+    return _layout(
+        fig,
+        lang,
+        title,
+        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
+    )
+
+
+def roll_rates(matrix: pd.DataFrame, labels: Sequence[str], lang: str) -> go.Figure:
+    """Heat map of the roll-rate matrix (``views.roll_rate_matrix``): shares in percent."""
+    targets = ["paid", "written_off", *labels]
+    names = {
+        "paid": i18n.t("roll_paid", lang),
+        "written_off": i18n.t("roll_written_off", lang),
+    }
+    x = [names.get(c) or i18n.bucket_label(c, lang) for c in targets]
+    y = [i18n.bucket_label(b, lang) for b in matrix["from_bucket"]]
+    z = [[_num(matrix.iloc[r][c]) for c in targets] for r in range(len(matrix))]
+    text = [[i18n.fmt_percent(v, lang) if v is not None else "" for v in row] for row in z]
+    fig = go.Figure(
+        go.Heatmap(
+            x=x,
+            y=y,
+            z=z,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, lang, i18n.t("roll_title", lang))
+
+
+def provision(rows: Sequence[dict[str, Any]], lang: str, currency: str | None) -> go.Figure:
+    """Bars of the provision per bucket of the provision simulation."""
+    labels = [r["bucket"] for r in rows]
+    values: list[Decimal] = [r["provision"] for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=[i18n.bucket_label(b, lang) for b in labels],
+            y=[_num(v) for v in values],
+            marker_color=bucket_colours(labels),
+            text=[i18n.fmt_money(v, lang, currency) for v in values],
+            textposition="outside",
+        )
+    )
+    return _layout(fig, lang, i18n.t("losses_provision_title", lang), showlegend=False)
+
+
+def point_location(point: dict[str, Any] | None) -> tuple[int, int] | None:
+    """``(curve_number, point_index)`` of a selected point, or None."""
+    if not point:
+        return None
+    curve = point.get("curve_number", 0)
+    index = point.get("point_index", point.get("point_number"))
+    if index is None:
+        return None
+    return int(curve), int(index)

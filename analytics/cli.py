@@ -1,0 +1,225 @@
+"""Command line: ``python -m analytics {ingest,kpis,datasets,delete,sample}``.
+
+Exit status: 0 when the command did its work (rejected rows are reported on stderr), 2 when the
+input cannot give figures, with a one-line reason on stderr and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from analytics import ingest
+from analytics.pipeline import InputFile, LoadError, LoadReport, load_files
+from analytics.store import Workspace, WorkspaceError, workspace_path
+
+EXIT_OK, EXIT_INPUT = 0, 2
+
+
+class UsageError(Exception):
+    """Arguments that cannot be used; reported on one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise UsageError(message)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m analytics", description="Encours receivables analytics")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ing = sub.add_parser("ingest", help="load files into the workspace as one dataset")
+    ing.add_argument("files", nargs="+", type=Path)
+    ing.add_argument("--name", help="dataset name (default: the file names)")
+    ing.add_argument("--workspace", type=Path, help="workspace file (default: $ENCOURS_WORKSPACE)")
+    ing.add_argument("--mapping", type=Path, help="JSON mapping file (see README)")
+    ing.add_argument("--encoding", help="force the encoding of every CSV file")
+
+    k = sub.add_parser("kpis", help="compute the KPIs of ledger files as of a date")
+    k.add_argument("--invoices", type=Path, required=True)
+    k.add_argument("--payments", type=Path)
+    k.add_argument("--customers", type=Path)
+    k.add_argument("--write-offs", dest="write_offs", type=Path)
+    k.add_argument("--mapping", type=Path, help="JSON mapping file (see README)")
+    k.add_argument("--as-of", dest="as_of", type=_date, required=True)
+    k.add_argument("--period-days", dest="period_days", type=_positive_int, default=None)
+    k.add_argument("--currency", help="currency to report when the ledger has several")
+    k.add_argument("--json", action="store_true", help="print one JSON object")
+
+    ds = sub.add_parser("datasets", help="list the datasets of the workspace")
+    ds.add_argument("--workspace", type=Path)
+    de = sub.add_parser("delete", help="delete a dataset from the workspace")
+    de.add_argument("dataset_id", type=int)
+    de.add_argument("--workspace", type=Path)
+    return p
+
+
+def read_mapping_file(path: Path | None) -> dict[str, dict[str, str]]:
+    """A mapping file: {"invoices": {"amount": "Montant TTC", ...}, "payments": {...}}.
+
+    Keys are canonical table names; values map canonical columns to source headers. They are
+    applied on top of the mapping proposed for each file of that table.
+    """
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"{Path(path).name}: not a readable JSON mapping file ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise LoadError(
+            f'{Path(path).name}: expected {{"invoices": {{"amount": "Montant TTC"}}, ...}}'
+        )
+    return data
+
+
+def _input_files(
+    pairs: Sequence[tuple[str | None, Path]], overrides: dict, encoding: str | None = None
+) -> list[InputFile]:
+    files = []
+    for table, path in pairs:
+        if not Path(path).is_file():
+            raise LoadError(f"{Path(path).name}: no such file")
+        files.append(
+            InputFile(path=Path(path), table=table, encoding=encoding, overrides=overrides)
+        )
+    return files
+
+
+def _report_rejects(report: LoadReport, ws: Workspace) -> None:
+    for f in report.files:
+        print(
+            f"{f.file}: {f.table}, {f.rows_read} rows read, {f.rows_loaded} loaded, "
+            f"{f.rows_rejected} rejected",
+            file=sys.stderr,
+        )
+    if report.rows_rejected:
+        rejects = ws.rejected_rows(report.dataset_id)
+        for row in rejects.head(20).itertuples():
+            print(f"  {row.source_file}, row {row.line_no}: {row.reason}", file=sys.stderr)
+        if len(rejects) > 20:
+            print(f"  ... and {len(rejects) - 20} more rejected rows", file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    overrides = read_mapping_file(args.mapping)
+    with Workspace(args.workspace or workspace_path()) as ws:
+        files = _input_files([(None, p) for p in args.files], overrides, args.encoding)
+        report = load_files(ws, files, args.name)
+        if report.already_loaded:
+            print(f"already loaded as dataset {report.dataset_id} ({report.name})")
+            return EXIT_OK
+        _report_rejects(report, ws)
+        print(
+            f"dataset {report.dataset_id} ({report.name}): {report.rows_loaded} rows loaded, "
+            f"{report.rows_rejected} rejected, {report.flags} quality flags"
+        )
+    return EXIT_OK
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from analytics import kpis as kpi_module
+
+    overrides = read_mapping_file(args.mapping)
+    pairs = [("invoices", args.invoices)]
+    for table, path in (
+        ("payments", args.payments),
+        ("customers", args.customers),
+        ("write_offs", args.write_offs),
+    ):
+        if path is not None:
+            pairs.append((table, path))
+    files = _input_files(pairs, overrides)
+    with Workspace(":memory:") as ws:
+        report = load_files(ws, files)
+        _report_rejects(report, ws)
+        figures = kpi_module.overview_json(
+            ws.cursor(),
+            report.dataset_id,
+            args.as_of,
+            rows={
+                "read": report.rows_read,
+                "loaded": report.rows_loaded,
+                "rejected": report.rows_rejected,
+            },
+            period_days=args.period_days,
+            currency=args.currency,
+            warn=lambda msg: print(msg, file=sys.stderr),
+        )
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, default=_json_default))
+    else:
+        print(kpi_module.format_text(figures))
+    return EXIT_OK
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    with Workspace(args.workspace or workspace_path()) as ws:
+        for d in ws.datasets():
+            print(
+                f"{d.dataset_id}\t{d.name}\t{d.rows_loaded} rows\t{d.rows_rejected} rejected\t"
+                f"{d.loaded_at:%Y-%m-%d %H:%M}"
+            )
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with Workspace(args.workspace or workspace_path()) as ws:
+        if not ws.delete_dataset(args.dataset_id):
+            raise LoadError(f"no dataset {args.dataset_id} in the workspace")
+    print(f"dataset {args.dataset_id} deleted")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "kpis": cmd_kpis,
+    "datasets": cmd_datasets,
+    "delete": cmd_delete,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, LoadError, ingest.IngestError, WorkspaceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback to a user
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INPUT

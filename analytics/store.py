@@ -1,0 +1,312 @@
+"""The DuckDB workspace: one file on disk holding every loaded dataset.
+
+A dataset is one upload set (an invoices file and, optionally, payments, customers and
+write-offs). It is written in one transaction: all of it or nothing, so that the datasets
+already there stay intact whatever happens to a new load.
+
+The workspace file is ``$ENCOURS_WORKSPACE`` when set, else ``workspace/encours.duckdb`` under
+the project directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from analytics import schema
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_WORKSPACE = PROJECT_DIR / "workspace" / "encours.duckdb"
+
+DATASETS_DDL = """
+CREATE TABLE IF NOT EXISTS datasets (
+    dataset_id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    source_files VARCHAR NOT NULL,
+    mappings VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+)
+"""
+
+REJECTS_DDL = """
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    dataset_id INTEGER NOT NULL,
+    source_file VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    line_no BIGINT,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR
+)
+"""
+
+FLAGS_DDL = """
+CREATE TABLE IF NOT EXISTS quality_flags (
+    dataset_id INTEGER NOT NULL,
+    source_file VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    line_no BIGINT,
+    flag VARCHAR NOT NULL,
+    detail VARCHAR
+)
+"""
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be opened or written (locked by another process, unreadable)."""
+
+
+def workspace_path() -> Path:
+    env = os.environ.get("ENCOURS_WORKSPACE")
+    return Path(env).expanduser() if env else DEFAULT_WORKSPACE
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the canonical tables and the bookkeeping tables when missing."""
+    for table in schema.TABLES.values():
+        con.execute(schema.create_table_sql(table))
+    con.execute(DATASETS_DDL)
+    con.execute(REJECTS_DDL)
+    con.execute(FLAGS_DDL)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    dataset_id: int
+    name: str
+    sha256: str
+    source_files: list[dict]
+    mappings: dict
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    loaded_at: datetime
+
+
+def _dataset_from_row(row: tuple) -> DatasetInfo:
+    return DatasetInfo(
+        dataset_id=row[0],
+        name=row[1],
+        sha256=row[2],
+        source_files=json.loads(row[3]),
+        mappings=json.loads(row[4]),
+        rows_read=row[5],
+        rows_loaded=row[6],
+        rows_rejected=row[7],
+        loaded_at=row[8],
+    )
+
+
+_DATASET_COLUMNS = (
+    "dataset_id, name, sha256, source_files, mappings, rows_read, rows_loaded, "
+    "rows_rejected, loaded_at"
+)
+
+
+class Workspace:
+    """A DuckDB workspace file. Use ``cursor()`` per query or thread."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else workspace_path()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                raise WorkspaceError(
+                    f"the workspace {self.path.name} is in use by another Encours process; "
+                    "close it or set ENCOURS_WORKSPACE to another file"
+                ) from None
+            raise WorkspaceError(
+                f"the workspace {self.path.name} cannot be opened: {msg}"
+            ) from None
+        if not read_only:
+            ensure_schema(self.con)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.cursor()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- datasets -------------------------------------------------------------------------
+    def datasets(self) -> list[DatasetInfo]:
+        sql = "SELECT " + _DATASET_COLUMNS + " FROM datasets ORDER BY dataset_id"
+        return [_dataset_from_row(r) for r in self.cursor().execute(sql).fetchall()]
+
+    def dataset(self, dataset_id: int) -> DatasetInfo | None:
+        sql = "SELECT " + _DATASET_COLUMNS + " FROM datasets WHERE dataset_id = ?"
+        row = self.cursor().execute(sql, [dataset_id]).fetchone()
+        return _dataset_from_row(row) if row else None
+
+    def find_by_sha256(self, sha256: str) -> DatasetInfo | None:
+        sql = "SELECT " + _DATASET_COLUMNS + " FROM datasets WHERE sha256 = ?"
+        row = self.cursor().execute(sql, [sha256]).fetchone()
+        return _dataset_from_row(row) if row else None
+
+    def delete_dataset(self, dataset_id: int) -> bool:
+        """Delete a dataset and everything loaded with it, in one transaction."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            found = cur.execute(
+                "SELECT count(*) FROM datasets WHERE dataset_id = ?", [dataset_id]
+            ).fetchone()[0]
+            for name in (*schema.TABLES, "rejected_rows", "quality_flags", "datasets"):
+                sql = "DELETE FROM " + name + " WHERE dataset_id = ?"
+                cur.execute(sql, [dataset_id])
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+        return bool(found)
+
+    def write_dataset(
+        self,
+        *,
+        name: str,
+        sha256: str,
+        source_files: list[dict],
+        mappings: dict,
+        rows_read: int,
+        rows_loaded: int,
+        rows_rejected: int,
+        tables: dict[str, object],
+        rejects: object | None,
+        flags: object | None,
+        expected: dict[str, tuple[int, Decimal | None]] | None = None,
+    ) -> int:
+        """Write a staged dataset in one transaction and return its id.
+
+        ``tables`` maps canonical table names to Arrow tables or record-batch readers whose
+        columns are the canonical columns (any subset, by name) plus ``source_file`` and
+        ``line_no``. ``rejects`` and ``flags`` are Arrow data with the columns of
+        ``rejected_rows`` and ``quality_flags`` (without ``dataset_id``). ``expected`` gives,
+        per table, the row count and amount total that must be found once written; a mismatch
+        rolls the whole dataset back.
+        """
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            dataset_id = cur.execute(
+                "SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets"
+            ).fetchone()[0]
+            cur.execute(
+                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    dataset_id,
+                    name,
+                    sha256,
+                    json.dumps(source_files, ensure_ascii=False),
+                    json.dumps(mappings, ensure_ascii=False),
+                    rows_read,
+                    rows_loaded,
+                    rows_rejected,
+                    datetime.now().replace(microsecond=0),
+                ],
+            )
+            for table_name, data in tables.items():
+                table = schema.table_for(table_name)
+                _insert(cur, table.name, data, dataset_id, _target_columns(table, data))
+            if rejects is not None:
+                _insert(cur, "rejected_rows", rejects, dataset_id, _columns_of(rejects))
+            if flags is not None:
+                _insert(cur, "quality_flags", flags, dataset_id, _columns_of(flags))
+            for table_name, (rows, amount) in (expected or {}).items():
+                _verify(cur, schema.table_for(table_name), dataset_id, rows, amount)
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+        return dataset_id
+
+    # -- read helpers for the pages ----------------------------------------------------------
+    def rejected_rows(self, dataset_id: int):
+        sql = (
+            "SELECT source_file, table_name, line_no, reason, raw FROM rejected_rows "
+            "WHERE dataset_id = ? ORDER BY source_file, line_no"
+        )
+        return self.cursor().execute(sql, [dataset_id]).df()
+
+    def quality_flags(self, dataset_id: int):
+        sql = (
+            "SELECT source_file, table_name, line_no, flag, detail FROM quality_flags "
+            "WHERE dataset_id = ? ORDER BY flag, source_file, line_no"
+        )
+        return self.cursor().execute(sql, [dataset_id]).df()
+
+
+class ReconciliationError(WorkspaceError):
+    """What was written does not match what was staged; the load was rolled back."""
+
+
+def _verify(
+    cur: duckdb.DuckDBPyConnection,
+    table: schema.Table,
+    dataset_id: int,
+    rows: int,
+    amount: Decimal | None,
+) -> None:
+    total = "sum(amount)" if "amount" in table.names else "NULL"
+    sql = "SELECT count(*), " + total + " FROM " + table.name + " WHERE dataset_id = ?"
+    got_rows, got_amount = cur.execute(sql, [dataset_id]).fetchone()
+    got_amount = (
+        got_amount if got_amount is not None else (Decimal("0.00") if amount is not None else None)
+    )
+    if got_rows != rows or (amount is not None and got_amount != amount):
+        raise ReconciliationError(
+            f"{table.name}: {got_rows} rows / {got_amount} written, {rows} rows / {amount} "
+            "expected; nothing was loaded"
+        )
+
+
+def _columns_of(data: object) -> list[str]:
+    names = getattr(data, "column_names", None)
+    if names is None:
+        names = data.schema.names  # RecordBatchReader
+    return list(names)
+
+
+def _target_columns(table: schema.Table, data: object) -> list[str]:
+    allowed = {"source_file", "line_no", *table.names}
+    if table.name == "invoices":
+        allowed.add("due_date_imputed")
+    cols = _columns_of(data)
+    unknown = [c for c in cols if c not in allowed]
+    if unknown:
+        raise ValueError(f"{table.name}: unexpected columns {unknown}")
+    return cols
+
+
+def _insert(
+    cur: duckdb.DuckDBPyConnection, target: str, data: object, dataset_id: int, cols: Iterable[str]
+) -> None:
+    """INSERT the Arrow data into ``target``; identifiers were checked against the schema."""
+    cols = list(cols)
+    cur.register("_staged_data", data)
+    try:
+        sql = (
+            "INSERT INTO " + target + " (dataset_id, " + ", ".join(cols) + ") "
+            "SELECT ?, " + ", ".join(cols) + " FROM _staged_data"
+        )
+        cur.execute(sql, [dataset_id])
+    finally:
+        cur.unregister("_staged_data")

@@ -1,0 +1,106 @@
+"""Aged balance: per customer (not due, buckets, total), searchable and sortable, a totals row
+that reconciles, drill-down to a customer's invoices, roll-rate matrix, Excel export."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, i18n
+from analytics.config import bucket_labels
+from analytics.report import aged_balance_xlsx
+from pages import common
+
+t = common.t
+c = common.require_data()
+lang = c.lang
+labels = bucket_labels(tuple(c.settings.bucket_edges))
+
+st.title(t("aged_title"))
+st.caption(i18n.fmt_date(c.as_of, lang))
+
+totals = common.call("aged_totals")
+frame = common.call("aged_balance")
+
+event = st.plotly_chart(
+    charts.aging_buckets(totals, labels, lang, c.currency),
+    on_select="rerun",
+    selection_mode="points",
+    key="aged_buckets",
+)
+st.caption(t("drill_hint"))
+location = charts.point_location(common.selected_point(event))
+if location is not None and location[1] < len(labels):
+    common.drill_invoices(labels[location[1]], key="aged_drill_chart")
+
+search = st.text_input(t("aged_search"), key="aged_search")
+sort_options = ["total", "overdue", *labels, "customer_id", "customer_name"]
+left, right = st.columns([3, 1])
+sort_by = left.selectbox(
+    "↕",
+    sort_options,
+    format_func=lambda k: i18n.bucket_label(k, lang) if k in labels else t(f"col_{k}"),
+    key="aged_sort",
+)
+descending = right.toggle("↓", value=True, key="aged_desc")
+
+shown = frame
+if search:
+    needle = search.strip().lower()
+    mask = shown["customer_id"].str.lower().str.contains(needle, regex=False) | shown[
+        "customer_name"
+    ].fillna("").str.lower().str.contains(needle, regex=False)
+    shown = shown[mask]
+shown = shown.sort_values(
+    [sort_by, "customer_id"], ascending=[not descending, True], kind="stable", na_position="last"
+)
+
+display = common.money_columns(shown, [*labels, "total"])
+display = display[["customer_id", "customer_name", *labels, "total"]]
+totals_row = {"customer_id": t("aged_totals"), "customer_name": ""}
+totals_row.update({label: common.money(totals[label]) for label in labels})
+totals_row["total"] = common.money(totals["total"])
+display = pd.concat([display, pd.DataFrame([totals_row])], ignore_index=True)
+headers = {"customer_id": t("col_customer_id"), "customer_name": t("col_customer_name")}
+headers.update({label: i18n.bucket_label(label, lang) for label in labels})
+headers["total"] = t("col_total")
+st.dataframe(display.rename(columns=headers), hide_index=True, key="aged_table")
+st.caption(t("aged_reconciles", total=common.money(totals["total"])))
+
+customer_ids = list(shown["customer_id"])
+names = dict(zip(frame["customer_id"], frame["customer_name"], strict=True))
+picked = st.selectbox(
+    t("aged_pick_customer"),
+    [None, *customer_ids],
+    format_func=lambda cid: "—" if cid is None else i18n.customer_label(names.get(cid), cid),
+    key="aged_customer",
+)
+if picked is not None:
+    st.page_link(
+        common.PAGE_CUSTOMER,
+        label=t("open_customer_page"),
+        query_params={"customer": str(picked)},
+    )
+    invoices = common.call("open_invoices", customer_id=str(picked))
+    st.dataframe(common.invoice_table(invoices), hide_index=True, key="aged_customer_invoices")
+
+st.subheader(t("roll_title"))
+matrix = common.call("roll_rate_matrix")
+if matrix.empty:
+    st.info(t("no_rows"))
+else:
+    st.plotly_chart(charts.roll_rates(matrix, labels, lang), key="roll_rates")
+
+
+def _export() -> bytes:
+    return aged_balance_xlsx(frame, invoices_all, labels, lang, c.as_of)
+
+
+invoices_all = common.call("open_invoices")
+st.download_button(
+    t("aged_export"),
+    data=_export,
+    file_name=f"balance-agee-{c.as_of.isoformat()}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="aged_export",
+)

@@ -1,0 +1,225 @@
+"""From files to a dataset: every export style of the corpus loads with its control totals,
+every malformed file is refused with a message naming it, and nothing already loaded is lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from analytics.ingest import IngestError
+from analytics.pipeline import InputFile, LoadError, load_files
+from analytics.store import Workspace
+
+DATA = Path(__file__).parent / "data"
+MANIFEST = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
+STYLES = {s["file"]: s for s in MANIFEST["styles"]}
+#: Where the export has both a gross amount and an open balance, the gross amount is the amount.
+GROSS_OVER_OPEN_BALANCE = {
+    "styles/odoo_en.csv": "Total",
+    "styles/xero_aged_receivables.csv": "Total",
+}
+
+#: Malformed files refused as a whole, with the words the message must contain.
+REFUSED = {
+    "malformed/empty.csv": "the file is empty",
+    "malformed/blank_lines_only.csv": "only blank lines",
+    "malformed/header_only.csv": "no data rows",
+    "malformed/recipe.txt": "not a table",
+    "malformed/wide_20000_columns.csv": "more than 1000",
+    "malformed/image.png": "PNG image",
+    "malformed/picture_named.csv": "PNG image",
+    "malformed/nul_bytes.csv": "NUL bytes",
+    "malformed/missing_amount_column.csv": "no column for the amount",
+    "malformed/really_a_csv.xlsx": "CSV file renamed",
+    "malformed/broken.xlsx": "not a readable spreadsheet",
+    "malformed/single_column.txt": "not a table",
+    "malformed/empty_headers.csv": "no column for the amount",
+}
+
+#: Malformed files that load, with rows rejected: (read, loaded, rejected, words in a reason).
+PARTLY_LOADED = {
+    "malformed/ragged_rows.csv": (6, 3, 3, "row has 4 fields, the header has 5"),
+    "malformed/impossible_dates.csv": (4, 1, 3, "is not a real calendar date"),
+    "malformed/amounts_in_words.csv": (3, 1, 2, "is not an amount"),
+    "malformed/title_block_and_totals.csv": (4, 3, 1, "a totals row"),
+}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    w = Workspace(tmp_path / "workspace.duckdb")
+    yield w
+    w.close()
+
+
+@pytest.mark.parametrize("name", sorted(STYLES))
+def test_every_export_style_loads_every_row_with_its_control_total(ws: Workspace, name: str):
+    style = STYLES[name]
+    report = load_files(ws, [InputFile(DATA / name)])
+    [f] = report.files
+    assert f.table == "invoices"
+    assert f.rows_read == style["rows_read"]
+    assert f.rows_loaded == style["rows_read"]
+    assert f.rows_rejected == 0
+    expected_header = GROSS_OVER_OPEN_BALANCE.get(name, style["amount_header"])
+    assert f.mapping.matches["amount"].source_header == expected_header
+    assert f.amount_read == Decimal(style["control_total"])
+    stored = (
+        ws.cursor()
+        .execute(
+            "SELECT count(*), sum(amount) FROM invoices WHERE dataset_id = ?", [report.dataset_id]
+        )
+        .fetchone()
+    )
+    assert stored == (style["rows_read"], Decimal(style["control_total"]))
+
+
+@pytest.mark.parametrize("name", sorted(STYLES))
+def test_every_export_style_reads_its_dates_as_the_manifest_says(ws: Workspace, name: str):
+    style = STYLES[name]
+    report = load_files(ws, [InputFile(DATA / name)])
+    m = report.files[0].mapping
+    by_header = {x.source_header: c for c, x in m.matches.items()}
+    for check in style["dates"]:
+        column = by_header.get(check["header"])
+        if column is None or column not in ("invoice_date", "due_date", "settled_date"):
+            continue
+        sql = "SELECT strftime(" + column + ", '%Y-%m-%d') FROM invoices WHERE line_no = ?"
+        assert ws.cursor().execute(sql, [check["line_no"]]).fetchone()[0] == check["value"]
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_a_malformed_file_is_refused_with_a_message_naming_it(ws: Workspace, name: str):
+    with pytest.raises((LoadError, IngestError)) as err:
+        load_files(ws, [InputFile(DATA / name)])
+    message = str(err.value)
+    assert Path(name).name in message
+    assert REFUSED[name] in message
+    assert ws.datasets() == []
+
+
+@pytest.mark.parametrize("name", sorted(PARTLY_LOADED))
+def test_a_damaged_file_loads_its_good_rows_and_rejects_the_others_with_reasons(
+    ws: Workspace, name: str
+):
+    read, loaded, rejected, words = PARTLY_LOADED[name]
+    report = load_files(ws, [InputFile(DATA / name)])
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (read, loaded, rejected)
+    rejects = ws.rejected_rows(report.dataset_id)
+    assert len(rejects) == rejected
+    assert rejects["line_no"].notna().all()
+    assert any(words in r for r in rejects["reason"])
+
+
+def test_ragged_rows_are_rejected_on_their_own_lines_and_good_rows_keep_theirs(ws: Workspace):
+    report = load_files(ws, [InputFile(DATA / "malformed/ragged_rows.csv")])
+    rejects = ws.rejected_rows(report.dataset_id)
+    assert sorted(rejects["line_no"].tolist()) == [3, 4, 7]
+    lines = ws.cursor().execute("SELECT line_no FROM invoices ORDER BY line_no").fetchall()
+    assert [x for (x,) in lines] == [2, 6, 8]
+
+
+def test_identical_bytes_are_recognised_as_the_dataset_already_loaded(ws: Workspace, tmp_path):
+    first = load_files(ws, [InputFile(DATA / "styles/sage_fr_cp1252.csv")])
+    copy = tmp_path / "renamed.csv"
+    shutil.copy(DATA / "styles/sage_fr_cp1252.csv", copy)
+    again = load_files(ws, [InputFile(copy)])
+    assert again.already_loaded and again.dataset_id == first.dataset_id
+    assert len(ws.datasets()) == 1
+
+
+def test_a_failed_load_leaves_the_datasets_already_loaded_intact(ws: Workspace):
+    good = load_files(ws, [InputFile(DATA / "styles/quickbooks_us.csv")])
+    before = ws.cursor().execute("SELECT count(*), sum(amount) FROM invoices").fetchone()
+    with pytest.raises((LoadError, IngestError)):
+        load_files(
+            ws,
+            [InputFile(DATA / "styles/odoo_en.csv"), InputFile(DATA / "malformed/nul_bytes.csv")],
+        )
+    assert [d.dataset_id for d in ws.datasets()] == [good.dataset_id]
+    after = ws.cursor().execute("SELECT count(*), sum(amount) FROM invoices").fetchone()
+    assert after == before
+
+
+def test_a_duplicate_invoice_number_across_two_files_is_rejected_once(ws: Workspace, tmp_path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("Invoice No,Customer ID,Invoice Date,Amount\nF1,C1,2026-01-05,100.00\n")
+    b.write_text(
+        "Invoice No,Customer ID,Invoice Date,Amount\nF2,C1,2026-01-06,50.00\nF1,C2,2026-01-07,70.00\n"
+    )
+    report = load_files(ws, [InputFile(a), InputFile(b)])
+    assert report.rows_loaded == 2 and report.rows_rejected == 1
+    [reason] = ws.rejected_rows(report.dataset_id)["reason"].tolist()
+    assert reason == "duplicate invoice number F1 (first on line 2 of a.csv)"
+
+
+def test_a_missing_due_date_becomes_invoice_date_plus_30_days_and_is_flagged(ws, tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("Invoice No,Customer ID,Invoice Date,Due Date,Amount\nF1,C1,2026-01-31,,100.00\n")
+    report = load_files(ws, [InputFile(f)])
+    due, imputed = ws.cursor().execute("SELECT due_date, due_date_imputed FROM invoices").fetchone()
+    assert (str(due), imputed) == ("2026-03-02", True)  # 31 Jan + 30 days = 2 March
+    flags = ws.quality_flags(report.dataset_id)
+    assert "missing due date (invoice date + 30 days used)" in flags["flag"].tolist()
+
+
+def test_a_file_without_customer_codes_uses_the_customer_names_as_keys(ws: Workspace):
+    report = load_files(ws, [InputFile(DATA / "styles/xero_aged_receivables.csv")])
+    assert report.rows_rejected == 0
+    ids, names = (
+        ws.cursor()
+        .execute(
+            "SELECT list(customer_id ORDER BY line_no), list(customer_name ORDER BY line_no) "
+            "FROM invoices"
+        )
+        .fetchone()
+    )
+    assert ids == names
+    assert any("customer name" in n for n in report.files[0].notes)
+
+
+def test_the_mapping_confirmed_for_an_export_is_reused_on_the_next_upload(ws, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text("Ref,Client code,Doc date,Gross\nF1,C1,2026-01-05,100.00\n")
+    overrides = {"invoices": {"invoice_id": "Ref", "amount": "Gross", "invoice_date": "Doc date"}}
+    load_files(ws, [InputFile(first, table="invoices", overrides=overrides)])
+    second = tmp_path / "second.csv"
+    second.write_text("Ref,Client code,Doc date,Gross\nF2,C1,2026-02-05,40.00\n")
+    report = load_files(ws, [InputFile(second)])
+    m = report.files[0].mapping
+    assert m.matches["amount"].source_header == "Gross"
+    assert m.matches["amount"].method == "saved"
+
+
+def test_several_currencies_are_flagged_not_summed_silently(ws: Workspace, tmp_path):
+    f = tmp_path / "fx.csv"
+    f.write_text(
+        "Invoice No,Customer ID,Invoice Date,Amount,Currency\n"
+        "F1,C1,2026-01-05,100.00,EUR\nF2,C2,2026-01-05,80.00,USD\n"
+    )
+    report = load_files(ws, [InputFile(f)])
+    flags = ws.quality_flags(report.dataset_id)
+    assert "several currencies" in flags["flag"].tolist()
+
+
+def test_a_payments_file_alone_is_not_a_ledger(ws: Workspace, tmp_path):
+    f = tmp_path / "pay.csv"
+    f.write_text("Payment date,Customer ID,Amount\n2026-01-05,C1,100.00\n")
+    with pytest.raises(LoadError, match="no invoices file among pay.csv"):
+        load_files(ws, [InputFile(f)])
+
+
+def test_payments_naming_an_unknown_invoice_are_kept_and_flagged(ws: Workspace, tmp_path):
+    inv = tmp_path / "inv.csv"
+    inv.write_text("Invoice No,Customer ID,Invoice Date,Amount\nF1,C1,2026-01-05,100.00\n")
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Payment date,Invoice No,Customer ID,Amount\n2026-01-20,F9,C1,30.00\n")
+    report = load_files(ws, [InputFile(inv), InputFile(pay)])
+    assert report.rows_loaded == 2
+    flags = ws.quality_flags(report.dataset_id)
+    assert "refers to an invoice not in the ledger" in flags["flag"].tolist()

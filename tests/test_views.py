@@ -1,0 +1,317 @@
+"""The page-facing facade (analytics/views.py) on small hand-computed books."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics import dso, views
+from analytics.asof import MixedCurrencyError
+from analytics.config import PROVISION_RATES, Filters, Settings, bucket_labels
+from tests.ledger_factory import inv, make_ledger, pay
+
+D = date(2024, 6, 30)
+LABELS = bucket_labels()
+
+
+@pytest.fixture
+def book(tmp_path):
+    """Four invoices and one payment; D = 2024-06-30, P = 90 days.
+
+    A  C1 Alpha  dated 05-31  1000  due 06-30  dpd 0   -> not due 1000
+    B  C1 Alpha  dated 04-30   600  due 05-30  dpd 31  -> 31-60, paid 100 on 06-10 -> 500
+    C  C2 Beta   dated 03-31   400  due 04-30  dpd 61  -> 61-90 400
+    E  C3 <b>    dated 06-15   300  due 07-15  dpd -15 -> not due 300
+    AR = 1000 + 500 + 400 + 300 = 2200; not due 1300; overdue 900.
+    Sales (04-01, 06-30] = 1000 + 600 + 300 = 1900.
+    DSO = 2200 / 1900 x 90 = 104.2105; BPDSO = 1300 / 1900 x 90 = 61.5789; ADD = 42.6316.
+    At 05-31 (one month before): A 1000 not due, B 600 dpd 1, C 400 dpd 31, E not dated yet:
+    AR 2000, overdue 1000; sales (03-02, 05-31] = 400 + 600 + 1000 = 2000, DSO = 90.
+    """
+    return make_ledger(
+        tmp_path / "views.duckdb",
+        invoices=[
+            inv("A", "C1", date(2024, 5, 31), "1000", D, customer_name="Alpha", segment="SME"),
+            inv("B", "C1", date(2024, 4, 30), "600", date(2024, 5, 30), customer_name="Alpha"),
+            inv("C", "C2", date(2024, 3, 31), "400", date(2024, 4, 30), customer_name="Beta"),
+            inv("E", "C3", date(2024, 6, 15), "300", date(2024, 7, 15), customer_name="<b>G</b>"),
+        ],
+        payments=[pay(date(2024, 6, 10), "100", "B")],
+        customers=[{"customer_id": "C2", "segment": "Public", "country": "FR"}],
+    )
+
+
+def test_the_aged_balance_per_customer_matches_the_hand_computation(book):
+    frame = views.aged_balance(book, D, dataset_id=1)
+    assert list(frame["customer_id"]) == ["C1", "C2", "C3"]
+    c1 = frame.iloc[0]
+    assert c1["not_due"] == Decimal("1000.00")
+    assert c1["31-60"] == Decimal("500.00")
+    assert c1["total"] == Decimal("1500.00")
+    assert c1["overdue"] == Decimal("500.00")
+    assert frame.iloc[1]["61-90"] == Decimal("400.00")
+    assert frame.iloc[2]["customer_name"] == "<b>G</b>"
+
+
+def test_the_rows_of_the_aged_balance_add_up_to_the_totals_row(book):
+    frame = views.aged_balance(book, D, dataset_id=1)
+    totals = views.aged_totals(book, D, dataset_id=1)
+    for label in [*LABELS, "total"]:
+        assert sum(frame[label], Decimal(0)) == totals[label]
+    assert totals["total"] == Decimal("2200.00")
+    assert totals["overdue"] == Decimal("900.00")
+
+
+def test_the_aged_totals_of_an_empty_book_are_zero_not_missing(tmp_path):
+    con = make_ledger(tmp_path / "empty.duckdb")
+    totals = views.aged_totals(con, D, dataset_id=1, filters=Filters(currency=("EUR",)))
+    assert totals["total"] == Decimal("0.00")
+    assert totals["currency"] == "EUR"
+    assert views.aged_balance(con, D, dataset_id=1).empty
+
+
+def test_the_customers_with_the_most_overdue_come_first_with_their_share(book):
+    """Overdue: C1 500, C2 400, C3 0 (left out); book overdue 900: shares 5/9 and 4/9."""
+    top = views.top_overdue_customers(book, D, 10, dataset_id=1)
+    assert list(top["customer_id"]) == ["C1", "C2"]
+    assert top.iloc[0]["overdue_share"] == pytest.approx(5 / 9)
+    assert top.iloc[1]["overdue_share"] == pytest.approx(4 / 9)
+
+
+def test_the_invoices_behind_a_bucket_are_the_open_items_of_that_bucket(book):
+    frame = views.open_invoices(book, D, dataset_id=1, bucket="31-60")
+    assert list(frame["invoice_id"]) == ["B"]
+    assert frame.iloc[0]["open_amount"] == Decimal("500.00")
+    assert frame.iloc[0]["dpd"] == 31
+
+
+def test_the_invoices_of_a_customer_are_its_open_items_oldest_first(book):
+    frame = views.open_invoices(book, D, dataset_id=1, customer_id="C1")
+    assert list(frame["invoice_id"]) == ["B", "A"]
+    assert list(frame.columns) == views.INVOICE_COLUMNS
+
+
+def test_an_unknown_bucket_is_refused(book):
+    with pytest.raises(ValueError, match="unknown bucket"):
+        views.open_invoices(book, D, dataset_id=1, bucket="1-45")
+
+
+def test_the_overview_tiles_give_the_values_and_the_change_over_one_month(book):
+    """Outstanding 2200 vs 2000 (+200); overdue share 900/2200 vs 1000/2000;
+    DSO 104.21 vs 90 (+14.21); BPDSO 61.58; ADD 42.63."""
+    out = views.overview_tiles(book, D, dataset_id=1)
+    tiles = {t["key"]: t for t in out["tiles"]}
+    assert out["previous_date"] == date(2024, 5, 31)
+    assert [t["key"] for t in out["tiles"]] == [k for k, _ in views.TILES]
+    assert tiles["outstanding"]["value"] == Decimal("2200.00")
+    assert tiles["outstanding"]["previous"] == Decimal("2000.00")
+    assert tiles["outstanding"]["delta"] == Decimal("200.00")
+    assert tiles["overdue_share"]["value"] == pytest.approx(900 / 2200)
+    assert tiles["overdue_share"]["delta"] == pytest.approx(900 / 2200 - 0.5)
+    assert tiles["dso"]["value"] == pytest.approx(2200 / 1900 * 90)
+    assert tiles["dso"]["previous"] == pytest.approx(90.0)
+    assert tiles["bpdso"]["value"] == pytest.approx(1300 / 1900 * 90)
+    assert tiles["add"]["value"] == pytest.approx(900 / 1900 * 90)
+
+
+def test_the_overview_tiles_agree_with_the_kpi_functions(book):
+    out = views.overview_tiles(book, D, dataset_id=1)
+    tiles = {t["key"]: t["value"] for t in out["tiles"]}
+    assert tiles["dso"] == pytest.approx(dso.dso_period(book, D, dataset_id=1))
+    assert tiles["bpdso"] == pytest.approx(dso.bpdso(book, D, dataset_id=1))
+    assert tiles["add"] == pytest.approx(dso.add(book, D, dataset_id=1))
+    assert tiles["cei"] == pytest.approx(dso.cei(book, D, dataset_id=1))
+
+
+def test_a_change_is_undefined_when_the_previous_month_is_undefined(book):
+    """At 2024-04-30 the month before (03-31) has sales only from C: DSO defined; at
+    2024-03-31 the month before has no sales at all: DSO None there, so its change is None."""
+    out = views.overview_tiles(book, date(2024, 3, 31), dataset_id=1)
+    tiles = {t["key"]: t for t in out["tiles"]}
+    assert tiles["dso"]["previous"] is None
+    assert tiles["dso"]["delta"] is None
+    assert tiles["dso"]["value"] == pytest.approx(400 / 400 * 90)
+
+
+def test_the_cash_released_by_a_target_dso_is_the_days_saved_times_daily_sales(book):
+    """(104.2105 - 60) x 1900 / 90 = 2200 - 60 x 1900 / 90 = 933.33."""
+    out = views.cash_released_to_target(book, D, 60, dataset_id=1)
+    assert out["cash"] == Decimal("933.33")
+    assert out["reduction"] == pytest.approx(2200 / 1900 * 90 - 60)
+
+
+def test_no_cash_is_released_by_a_target_above_the_current_dso(book):
+    out = views.cash_released_to_target(book, D, 120, dataset_id=1)
+    assert out["cash"] is None
+
+
+def test_the_average_balance_dso_of_the_history_matches_the_kpi_function(book):
+    """At 06-30: AR at 04-01 = 400 (C); ((400 + 2200) / 2) / 1900 x 90 = 61.5789."""
+    frame = views.dso_history(book, D, dataset_id=1)
+    last = frame[frame["month_end"] == D].iloc[0]
+    assert last["dso_average"] == pytest.approx(1300 / 1900 * 90)
+    assert last["dso_average"] == pytest.approx(dso.dso_average(book, D, dataset_id=1))
+    assert len(frame) == 24
+
+
+def test_the_roll_rate_matrix_follows_each_bucket_over_the_last_month(book):
+    """At 05-31: not due A 1000 -> still not due; 1-30 B 600 -> 100 paid, 500 in 31-60;
+    31-60 C 400 -> 61-90."""
+    matrix = views.roll_rate_matrix(book, D, dataset_id=1).set_index("from_bucket")
+    assert matrix.loc["not_due", "not_due"] == pytest.approx(1.0)
+    assert matrix.loc["1-30", "paid"] == pytest.approx(100 / 600)
+    assert matrix.loc["1-30", "31-60"] == pytest.approx(500 / 600)
+    assert matrix.loc["31-60", "61-90"] == pytest.approx(1.0)
+
+
+def test_the_default_as_of_date_is_the_last_month_end_of_the_data(book):
+    """The data ends on 2024-06-15 (invoice E): the last complete month ends 2024-05-31."""
+    assert views.data_end(book, 1) == date(2024, 6, 15)
+    assert views.default_as_of(book, 1) == date(2024, 5, 31)
+
+
+def test_a_dataset_ending_on_a_month_end_defaults_to_that_day(tmp_path):
+    con = make_ledger(tmp_path / "m.duckdb", invoices=[inv("X", "C", date(2024, 2, 29), "10")])
+    assert views.default_as_of(con, 1) == date(2024, 2, 29)
+
+
+def test_an_empty_dataset_has_no_default_as_of_date(tmp_path):
+    con = make_ledger(tmp_path / "e.duckdb")
+    assert views.default_as_of(con, 1) is None
+
+
+def test_the_filter_options_list_the_values_of_invoices_and_customers(tmp_path):
+    con = make_ledger(
+        tmp_path / "f.duckdb",
+        invoices=[
+            inv("1", "C1", D, "10", segment="SME", entity="SAS"),
+            inv("2", "C2", D, "10", currency="USD"),
+            inv("3", "C2", D, "10", currency="USD"),
+            inv("4", "C2", D, "10"),
+        ],
+        customers=[{"customer_id": "C2", "segment": "Public", "country": "BE"}],
+    )
+    options = views.filter_options(con, 1)
+    assert options["segment"] == ["Public", "SME"]
+    assert options["entity"] == ["SAS"]
+    assert options["country"] == ["BE"]
+    assert options["currency"] == ["EUR", "USD"]
+
+
+def test_the_book_totals_refuse_to_add_several_currencies(tmp_path):
+    con = make_ledger(
+        tmp_path / "c.duckdb",
+        invoices=[inv("1", "C1", D, "10"), inv("2", "C2", D, "10", currency="USD")],
+    )
+    with pytest.raises(MixedCurrencyError):
+        views.aged_totals(con, D, dataset_id=1)
+    one = views.aged_totals(con, D, dataset_id=1, filters=Filters(currency=("USD",)))
+    assert one["total"] == Decimal("10.00")
+
+
+def test_the_concentration_view_gives_the_summary_and_both_curves(book):
+    out = views.concentration_view(book, D, dataset_id=1)
+    assert out["summary"]["customers"] == 3
+    assert list(out["pareto"]["customer_id"]) == ["C1", "C2", "C3"]
+    assert out["lorenz"].iloc[-1]["y"] == pytest.approx(1.0)
+
+
+def test_the_provision_follows_the_rates_of_the_settings(book):
+    """Bases excl. tax at 20 % VAT: 31-60 500 / 1.2 = 416.67, 61-90 400 / 1.2 = 333.33.
+    Default rates 5 % and 10 %: 20.83 + 33.33 = 54.16; at 100 % on 61-90: 20.83 + 333.33."""
+    base = views.losses_view(book, D, dataset_id=1)["provision"]
+    assert base["total"] == Decimal("54.16")
+    rates = {**PROVISION_RATES, "61-90": Decimal("1")}
+    edited = views.losses_view(book, D, dataset_id=1, settings=Settings(provision_rates=rates))
+    assert edited["provision"]["total"] == Decimal("354.16")
+
+
+def test_the_extra_sales_needed_use_the_margin_of_the_settings():
+    assert views.extra_sales(Decimal("1000")) == Decimal("20000.00")
+    assert views.extra_sales(Decimal("1000"), Settings(net_margin_rate=Decimal("0"))) is None
+
+
+def test_settings_survive_a_round_trip_through_json():
+    s = Settings(bucket_edges=(15, 45), period_days=60, vat_rate=Decimal("0.055"))
+    assert views.settings_from_json(views.settings_to_json(s)) == s
+
+
+def test_bucket_edges_typed_by_the_user_are_parsed_and_sorted():
+    assert views.parse_edges("60, 30 ;90") == (30, 60, 90)
+    with pytest.raises(ValueError):
+        views.parse_edges("30, soixante")
+    with pytest.raises(ValueError):
+        views.parse_edges("0, 30")
+
+
+def test_new_buckets_take_the_default_rate_of_the_bucket_holding_their_first_day():
+    """1-15 and 16-30 fall in 1-30 (1 %); 31-45 and 46-90 start in 31-60 (5 %); 91-180 in
+    91-120 (25 %); >180 starts after 120 (50 %)."""
+    rates = views.provision_rates_for((15, 30, 45, 90, 180))
+    assert rates["1-15"] == rates["16-30"] == Decimal("0.01")
+    assert rates["31-45"] == rates["46-90"] == Decimal("0.05")
+    assert rates["91-180"] == Decimal("0.25")
+    assert rates[">180"] == Decimal("0.50")
+    assert rates["doubtful"] == Decimal("1")
+
+
+def test_a_rate_the_user_set_is_kept_when_the_buckets_change():
+    rates = views.provision_rates_for((30, 60), {"1-30": Decimal("0.02")})
+    assert rates["1-30"] == Decimal("0.02")
+    assert rates[">60"] == Decimal("0.10")
+
+
+def test_the_quality_summary_counts_each_check_with_example_lines():
+    flags = pd.DataFrame(
+        {
+            "source_file": ["f.csv"] * 4,
+            "table_name": ["invoices"] * 4,
+            "line_no": [9, 3, 5, None],
+            "flag": ["missing due date"] * 3 + ["note"],
+            "detail": ["a", "b", "c", "encoding"],
+        }
+    )
+    out = views.quality_summary(flags)
+    assert list(out["flag"]) == ["missing due date", "note"]
+    assert out.iloc[0]["count"] == 3
+    assert out.iloc[0]["lines"] == "3, 5, 9"
+
+
+amounts = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=200),
+        st.decimals(min_value=-500, max_value=5000, places=2, allow_nan=False),
+        st.sampled_from(["C1", "C2", "C3"]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=amounts)
+def test_the_customer_rows_always_add_up_to_the_book_totals(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("prop") / "p.duckdb"
+    invoices = [
+        inv(
+            f"I{i}",
+            cust,
+            date(2024, 1, 1),
+            str(amount),
+            D - pd.Timedelta(days=age).to_pytimedelta(),
+        )
+        for i, (age, amount, cust) in enumerate(rows)
+    ]
+    con = make_ledger(path, invoices=invoices)
+    frame = views.aged_balance(con, D, dataset_id=1)
+    totals = views.aged_totals(con, D, dataset_id=1)
+    for label in [*LABELS, "total"]:
+        assert sum(frame[label], Decimal(0)) == totals[label]
+    con.close()
