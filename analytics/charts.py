@@ -70,7 +70,9 @@ def dso_trend(frame: pd.DataFrame, lang: str) -> go.Figure:
             )
         )
     unit = "jours" if lang == "fr" else "days"
-    return _monthly_axis(_layout(fig, lang, i18n.t("dso_trend_title", lang), yaxis_title=unit), lang)
+    return _monthly_axis(
+        _layout(fig, lang, i18n.t("dso_trend_title", lang), yaxis_title=unit), lang
+    )
 
 
 def aging_history(frame: pd.DataFrame, labels: Sequence[str], lang: str) -> go.Figure:

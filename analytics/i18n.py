@@ -32,6 +32,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_credit_soon": ("Pages à venir", "Pages to come"),
     "nav_data": ("Données", "Data"),
     "nav_customer": ("Client", "Customer"),
+    "nav_customers": ("Clients", "Customers"),
+    "nav_collections": ("Recouvrement", "Collections"),
+    "nav_forecast": ("Prévision d'encaissements", "Cash forecast"),
+    "nav_history": ("Historique", "History"),
+    "page_error": (
+        "Cette page n'a pas pu être affichée ({error}). Vérifiez les données et les réglages "
+        "de la barre latérale, puis réessayez.",
+        "This page could not be shown ({error}). Check the data and the sidebar settings, "
+        "then try again.",
+    ),
     "sidebar_dataset": ("Jeu de données", "Dataset"),
     "sidebar_as_of": ("Date d'arrêté", "As-of date"),
     "sidebar_as_of_help": (

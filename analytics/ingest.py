@@ -377,22 +377,28 @@ def _is_header_like(cells: list[Any], width: int) -> bool:
 
 
 def _find_header(records: list[tuple[int, int, list[str]]], name: str) -> int:
-    """Index of the header: first record with the dominant field count of the lines below."""
+    """Index of the header: the first record whose field count is the dominant field count of
+    all the non-blank records from it to the end of the sniffed text (itself included)."""
     nonblank = [i for i, r in enumerate(records) if any(c.strip() for c in r[2])]
     if not nonblank:
         raise IngestError(name, "the file is empty (only blank lines)", row=1)
+    below: Counter[int] = Counter()
+    modes: dict[int, int] = {}
+    for i in reversed(nonblank):
+        below[len(records[i][2])] += 1
+        modes[i] = max(below.items(), key=lambda kv: (kv[1], kv[0]))[0]
     counts = [len(records[i][2]) for i in nonblank]
     while len(counts) > 1 and counts[0] < 2:
         counts.pop(0)
-    tail = counts[len(counts) // 4 :] if len(counts) > 4 else counts
-    mode = _mode(tail)[0]
-    if mode > MAX_COLUMNS:
-        raise IngestError(name, f"{mode} columns: more than {MAX_COLUMNS}, this is not a ledger")
+    widest = _mode(counts)[0]
+    if widest > MAX_COLUMNS:
+        raise IngestError(name, f"{widest} columns: more than {MAX_COLUMNS}, this is not a ledger")
     for i in nonblank:
-        if len(records[i][2]) == mode and _is_header_like(records[i][2], mode):
+        width = len(records[i][2])
+        if width >= 2 and width == modes[i] and _is_header_like(records[i][2], width):
             return i
     for i in nonblank:
-        if len(records[i][2]) == mode:
+        if len(records[i][2]) == modes[i]:
             return i
     return nonblank[0]
 

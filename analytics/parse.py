@@ -22,6 +22,8 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: White space inside numbers and around values: ASCII spaces, no-break space (U+00A0),
 #: narrow no-break space (U+202F), thin space (U+2009), zero-width no-break space (U+FEFF).
 _SPACES = r"\s\x{00A0}\x{202F}\x{2009}\x{FEFF}"
+#: The same characters as an SQL string literal (RE2's \s is tab, LF, FF, CR and space).
+_SPACE_CHARS = "'\t\n\f\r \u00a0\u202f\u2009\ufeff'"
 #: Currency symbols and ISO codes stripped from amounts.
 _CURRENCIES = (
     r"(?i)(€|\$|£|¥|₣|EUR|USD|CHF|GBP|CAD|AUD|JPY|CNY|XOF|XAF|XPF|MAD|TND|DZD|SEK|NOK|DKK|"
@@ -29,30 +31,49 @@ _CURRENCIES = (
 )
 _NUMBER_SHAPE = r"\(?[+-]?[0-9.,]*[0-9][0-9.,]*-?\)?"
 
+#: Values of the common shapes vote without the costly cleaning: "1234.5" for the point,
+#: "1 234,56" (spaces of any kind) for the comma, plain or signed numbers not at all (a sign
+#: keeps the cleaned text from the voting shapes, as in the general rules).
+_AMOUNT_SHAPES = (
+    "CASE WHEN regexp_full_match({c}, '[0-9]+\\.[0-9]{{1,2}}') THEN 'p' "
+    "WHEN regexp_full_match({c}, '[0-9]+([ \\x{{00A0}}\\x{{202F}}\\x{{2009}}][0-9]+)*,"
+    "[0-9]{{1,2}}') THEN 'c' "
+    "WHEN regexp_full_match({c}, '[0-9]+([ \\x{{00A0}}\\x{{202F}}\\x{{2009}}][0-9]+)*"
+    "|-[0-9]+([.,][0-9]{{1,2}})?') THEN 'n' ELSE '?' END"
+)
 _DETECT_AMOUNT = (
-    "SELECT count(*) FILTER (WHERE regexp_full_match(v, '[0-9]+,[0-9]{{1,2}}') "
+    "SELECT count(*) FILTER (WHERE k = 'c' OR (k = '?' AND ("
+    "regexp_full_match(v, '[0-9]+,[0-9]{{1,2}}') "
     "OR regexp_full_match(v, '[0-9]{{1,3}}(\\.[0-9]{{3}})+,[0-9]+') "
     "OR regexp_full_match(v, '[0-9]{{1,3}}(\\.[0-9]{{3}}){{2,}}') "
-    "OR regexp_full_match(v, '[0-9]*,[0-9]{{4,}}')) AS comma, "
-    "count(*) FILTER (WHERE regexp_full_match(v, '[0-9]+\\.[0-9]{{1,2}}') "
+    "OR regexp_full_match(v, '[0-9]*,[0-9]{{4,}}')))) AS comma, "
+    "count(*) FILTER (WHERE k = 'p' OR (k = '?' AND ("
+    "regexp_full_match(v, '[0-9]+\\.[0-9]{{1,2}}') "
     "OR regexp_full_match(v, '[0-9]{{1,3}}(,[0-9]{{3}})+\\.[0-9]+') "
     "OR regexp_full_match(v, '[0-9]{{1,3}}(,[0-9]{{3}}){{2,}}') "
-    "OR regexp_full_match(v, '[0-9]*\\.[0-9]{{4,}}')) AS point "
-    "FROM (SELECT {clean} AS v FROM {table})"
+    "OR regexp_full_match(v, '[0-9]*\\.[0-9]{{4,}}')))) AS point "
+    "FROM (SELECT k, CASE WHEN k = '?' THEN {clean} END AS v FROM ("
+    "SELECT {col}, {shapes} AS k FROM {table} WHERE {col} IS NOT NULL))"
 )
 _DETECT_DATE = (
-    "WITH v AS ({union}), "
-    "p AS (SELECT regexp_extract(t, '^([0-9]{{1,2}})[/.-]([0-9]{{1,2}})[/.-]([0-9]{{2}}|[0-9]{{4}})"
-    "([ T].*)?$', ['a', 'b', 'y']) AS s, t FROM v WHERE t IS NOT NULL) "
-    "SELECT count(*) FILTER (WHERE s.a <> '' AND TRY_CAST(s.a AS INTEGER) > 12 "
-    "AND TRY_CAST(s.b AS INTEGER) <= 12) AS dmy, "
-    "count(*) FILTER (WHERE s.a <> '' AND TRY_CAST(s.b AS INTEGER) > 12 "
-    "AND TRY_CAST(s.a AS INTEGER) <= 12) AS mdy, "
-    "count(*) FILTER (WHERE s.a <> '') AS slashed, "
-    "count(*) FILTER (WHERE regexp_matches(t, '^[0-9]{{4}}[-/][0-9]{{1,2}}[-/][0-9]{{1,2}}')) "
-    "AS iso FROM p"
+    "SELECT "
+    "count(*) FILTER (WHERE (k = 2 AND a > 12 AND b <= 12) OR (k = 0 AND s.a <> '' "
+    "AND TRY_CAST(s.a AS INTEGER) > 12 AND TRY_CAST(s.b AS INTEGER) <= 12)) AS dmy, "
+    "count(*) FILTER (WHERE (k = 2 AND b > 12 AND a <= 12) OR (k = 0 AND s.a <> '' "
+    "AND TRY_CAST(s.b AS INTEGER) > 12 AND TRY_CAST(s.a AS INTEGER) <= 12)) AS mdy, "
+    "count(*) FILTER (WHERE k = 2 OR (k = 0 AND s.a <> '')) AS slashed, "
+    "count(*) FILTER (WHERE k = 1 OR (k = 0 "
+    "AND regexp_matches(t, '^[0-9]{{4}}[-/][0-9]{{1,2}}[-/][0-9]{{1,2}}'))) AS iso "
+    "FROM (SELECT k, t, CASE WHEN k = 2 THEN TRY_CAST(r[1:2] AS INTEGER) END AS a, "
+    "CASE WHEN k = 2 THEN TRY_CAST(r[4:5] AS INTEGER) END AS b, "
+    "CASE WHEN t IS NOT NULL THEN regexp_extract(t, '^([0-9]{{1,2}})[/.-]([0-9]{{1,2}})[/.-]"
+    "([0-9]{{2}}|[0-9]{{4}})([ T].*)?$', ['a', 'b', 'y']) END AS s "
+    "FROM (SELECT k, r, CASE WHEN k = 0 THEN {trimmed} END AS t "
+    "FROM (SELECT r, CASE WHEN regexp_full_match(r, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN 1 "
+    "WHEN regexp_full_match(r, '[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}') THEN 2 ELSE 0 END AS k "
+    "FROM ({union}) WHERE r IS NOT NULL)))"
 )
-_DATE_UNION_PART = "SELECT {trimmed} AS t FROM {table}"
+_DATE_UNION_PART = "SELECT {col} AS r FROM {table}"
 
 
 def _q(col: str) -> str:
@@ -62,8 +83,15 @@ def _q(col: str) -> str:
 
 
 def _trimmed(col: str) -> str:
-    """Text with surrounding white space (including no-break spaces) removed; blank -> NULL."""
-    return f"NULLIF(regexp_replace({_q(col)}, '^[{_SPACES}]+|[{_SPACES}]+$', '', 'g'), '')"
+    """Text with surrounding white space (including no-break spaces) removed; blank -> NULL.
+
+    The regular expression runs only for values whose first or last character is one of the
+    spaces (or empty values): most values need no trimming.
+    """
+    c = _q(col)
+    trim = f"regexp_replace({c}, '^[{_SPACES}]+|[{_SPACES}]+$', '', 'g')"
+    edge = f"contains({_SPACE_CHARS}, {c}[1]) OR contains({_SPACE_CHARS}, {c}[-1])"
+    return f"NULLIF(CASE WHEN {edge} THEN {trim} ELSE {c} END, '')"
 
 
 def _quoted_value(col: str) -> str:
@@ -98,7 +126,8 @@ class AmountFormat:
 def _clean_number(col: str) -> str:
     """Text without spaces, apostrophes, currency and percent signs; U+2212 minus as '-'."""
     spaces = f"regexp_replace({_q(col)}, '[{_SPACES}''’%]', '', 'g')"
-    return f"replace(regexp_replace({spaces}, '{_CURRENCIES}', '', 'g'), '−', '-')"
+    full = f"replace(regexp_replace({spaces}, '{_CURRENCIES}', '', 'g'), '−', '-')"
+    return f"CASE WHEN regexp_full_match({_q(col)}, '[0-9.,()+-]*') THEN {_q(col)} ELSE {full} END"
 
 
 def detect_amount_format(
@@ -111,7 +140,12 @@ def detect_amount_format(
     "1,250,000"). Values such as "1,234", "1.234" or "1234" do not vote. The majority wins; a tie (including no votes) falls back to
     ``default_mark`` (the locale of the file: "," for French exports) and is flagged ambiguous.
     """
-    sql = _DETECT_AMOUNT.format(clean=_clean_number(col), table=_q(table))
+    sql = _DETECT_AMOUNT.format(
+        clean=_clean_number(col),
+        col=_q(col),
+        shapes=_AMOUNT_SHAPES.format(c=_q(col)),
+        table=_q(table),
+    )
     comma, point = con.execute(sql).fetchall()[0]
     comma, point = int(comma or 0), int(point or 0)
     if comma > point:
@@ -257,12 +291,9 @@ def detect_date_format(con: duckdb.DuckDBPyConnection, table: str, cols: list[st
     """
     if not cols:
         return DateFormat()
-    union = " UNION ALL ".join(
-        _DATE_UNION_PART.format(trimmed=_trimmed(c), table=_q(table)) for c in cols
-    )
-    dmy, mdy, slashed, iso = (
-        int(x or 0) for x in con.execute(_DETECT_DATE.format(union=union)).fetchall()[0]
-    )
+    union = " UNION ALL ".join(_DATE_UNION_PART.format(col=_q(c), table=_q(table)) for c in cols)
+    sql = _DETECT_DATE.format(union=union, trimmed=_trimmed("r"))
+    dmy, mdy, slashed, iso = (int(x or 0) for x in con.execute(sql).fetchall()[0])
     if slashed == 0:
         return DateFormat("ymd" if iso else "dmy", False, 0, 0, 0, iso)
     if dmy and not mdy:
@@ -308,21 +339,31 @@ def date_sql(col: str, fmt: DateFormat) -> str:
     Excel serial numbers 1..2958465 (digits only, optionally ".0": 45291 -> 2023-12-31).
     Impossible dates (31/02/2026) give NULL.
     """
-    iso = (r"regexp_extract(t, '^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
-           r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$'"
-           ", ['y', 'm', 'd'])")
-    dmy = (r"regexp_extract(t, '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})"
-           r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?)?$', ['a', 'b', 'y'])")
-    named = (r"regexp_extract(lower(t), '^([0-9]{1,2})[ .-]+([a-zéû]+)\.?[ .-]+([0-9]{4}|"
-             r"[0-9]{2})$', ['d', 'm', 'y'])")
+    iso = (
+        r"regexp_extract(t, '^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
+        r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$'"
+        ", ['y', 'm', 'd'])"
+    )
+    dmy = (
+        r"regexp_extract(t, '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})"
+        r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?)?$', ['a', 'b', 'y'])"
+    )
+    named = (
+        r"regexp_extract(lower(t), '^([0-9]{1,2})[ .-]+([a-zéû]+)\.?[ .-]+([0-9]{4}|"
+        r"[0-9]{2})$', ['d', 'm', 'y'])"
+    )
     compact = r"regexp_extract(t, '^([0-9]{4})([0-9]{2})([0-9]{2})$', ['y', 'm', 'd'])"
     serial = r"TRY_CAST(regexp_extract(t, '^([0-9]{1,7})(\.0+)?$', 1) AS INTEGER)"
     day, month = ("b", "a") if fmt.order == "mdy" else ("a", "b")
-    month_name = "CASE " + " ".join(
-        f"WHEN starts_with(p.m, '{prefix}') THEN {num}" for prefix, num in _MONTHS
-    ) + " END"
-    short_year = ("CASE WHEN length(p.y) = 2 THEN CASE WHEN TRY_CAST(p.y AS INTEGER) < 70 "
-                  "THEN 2000 ELSE 1900 END ELSE 0 END + TRY_CAST(p.y AS INTEGER)")
+    month_name = (
+        "CASE "
+        + " ".join(f"WHEN starts_with(p.m, '{prefix}') THEN {num}" for prefix, num in _MONTHS)
+        + " END"
+    )
+    short_year = (
+        "CASE WHEN length(p.y) = 2 THEN CASE WHEN TRY_CAST(p.y AS INTEGER) < 70 "
+        "THEN 2000 ELSE 1900 END ELSE 0 END + TRY_CAST(p.y AS INTEGER)"
+    )
 
     def make(y: str, m: str, d: str) -> str:
         return f"try(make_date({y}, TRY_CAST({m} AS INTEGER), TRY_CAST({d} AS INTEGER)))"
@@ -333,8 +374,7 @@ def date_sql(col: str, fmt: DateFormat) -> str:
     serial_date = "CASE WHEN k BETWEEN 1 AND 2958465 THEN CAST(DATE '1899-12-30' + k AS DATE) END"
     from_serial = _let(serial, "k", serial_date)
     named_branch = branch(named, make(short_year, month_name, "p.d"), "NULL::DATE")
-    compact_branch = branch(compact, make("TRY_CAST(p.y AS INTEGER)", "p.m", "p.d"),
-                            named_branch)
+    compact_branch = branch(compact, make("TRY_CAST(p.y AS INTEGER)", "p.m", "p.d"), named_branch)
     serial_branch = f"coalesce({from_serial}, {compact_branch})"
     dmy_branch = branch(dmy, make(short_year, f"p.{month}", f"p.{day}"), serial_branch)
     body = branch(iso, make("TRY_CAST(p.y AS INTEGER)", "p.m", "p.d"), dmy_branch)
@@ -360,21 +400,15 @@ _TRUE = ("oui", "o", "yes", "y", "true", "vrai", "v", "t", "1", "x", "on")
 _FALSE = ("non", "n", "no", "false", "faux", "f", "0", "off", "-")
 
 
-def _in_list(words: tuple[str, ...]) -> str:
-    return ", ".join(f"'{w}'" for w in words)
-
-
 def bool_sql(col: str) -> str:
     """SQL expression: Oui/Non, O/N, Yes/No, Y/N, True/False, Vrai/Faux, 1/0, X -> BOOLEAN.
 
     Case-insensitive; blank -> NULL (the caller applies the column default, e.g. FALSE for an
     "X or blank" flag column); unknown text -> NULL with a reason from ``bool_error_sql``.
     """
-    low = f"lower({_trimmed(col)})"
-    return (
-        f"(CASE WHEN {low} IN ({_in_list(_TRUE)}) THEN TRUE "
-        f"WHEN {low} IN ({_in_list(_FALSE)}) THEN FALSE END)"
-    )
+    words = [(w, "TRUE") for w in _TRUE] + [(w, "FALSE") for w in _FALSE]
+    whens = " ".join(f"WHEN '{w}' THEN {v}" for w, v in words)
+    return f"(CASE lower({_trimmed(col)}) {whens} END)"
 
 
 def bool_error_sql(col: str) -> str:
@@ -392,9 +426,137 @@ def id_sql(col: str) -> str:
     Excel's text-forcing ``="00123"`` is unwrapped to 00123; blank -> NULL.
     """
     t = _trimmed(col)
-    return f"NULLIF(regexp_replace({t}, '^=\"(.*)\"$', '\\1'), '')"
+    unwrap = f"regexp_replace({t}, '^=\"(.*)\"$', '\\1')"
+    return f"NULLIF(CASE WHEN starts_with({t}, '=\"') THEN {unwrap} ELSE {t} END, '')"
 
 
 def text_sql(col: str) -> str:
     """SQL expression: trimmed text (no-break spaces included), blank -> NULL."""
     return _trimmed(col)
+
+
+# --------------------------------------------------------------------------------------------
+# Fast paths: cheap readings for the common shapes, decided once per column
+
+
+@dataclass(frozen=True)
+class FastPath:
+    """A cheap reading of the values of one simple shape.
+
+    ``pattern`` is an RE2 pattern matched against the whole raw text; ``expr`` is an SQL
+    expression over the raw column that gives, for every value of that shape, exactly what the
+    general expression gives (a value, or NULL for an impossible date or an overflow);
+    ``error`` is the reason the general error expression gives for such a value when ``expr``
+    is NULL.
+    """
+
+    pattern: str
+    expr: str
+    error: str
+
+
+def date_fast_paths(col: str, fmt: DateFormat) -> list[FastPath]:
+    """Fast readings of dates: dd/mm/yyyy (mm/dd/yyyy in "mdy" files), then yyyy-mm-dd.
+
+    Both shapes are read by the general expression as the same calendar date, and a value of
+    either shape that is no real date is reported "is not a real calendar date".
+    """
+    slashed = "%m/%d/%Y" if fmt.order == "mdy" else "%d/%m/%Y"
+    c = _q(col)
+    error = f"{_quoted_value(col)} || ' is not a real calendar date'"
+    return [
+        FastPath(
+            "[0-9]{2}/[0-9]{2}/[0-9]{4}", f"CAST(try_strptime({c}, '{slashed}') AS DATE)", error
+        ),
+        FastPath("[0-9]{4}-[0-9]{2}-[0-9]{2}", f"TRY_CAST({c} AS DATE)", error),
+    ]
+
+
+def _decimal_fast_paths(
+    col: str, fmt: AmountFormat, scale: int, sql_type: str, what: str
+) -> list[FastPath]:
+    c = _q(col)
+    value = _quoted_value(col)
+    if fmt.decimal_mark == ",":
+        spaces = "chr(32) || chr(160) || chr(8239) || chr(8201)"
+        texts = [f"replace({c}, ',', '.')", f"replace(translate({c}, {spaces}, ''), ',', '.')"]
+        patterns = [
+            f"-?[0-9]+(,[0-9]{{1,{scale}}})?",
+            f"-?[0-9]+([ \\x{{00A0}}\\x{{202F}}\\x{{2009}}][0-9]+)*(,[0-9]{{1,{scale}}})?",
+        ]
+    else:
+        texts = [c, f"replace({c}, ',', '')"]
+        patterns = [
+            f"-?[0-9]+(\\.[0-9]{{1,{scale}}})?",
+            f"-?[0-9]{{1,3}}(,[0-9]{{3}})+(\\.[0-9]{{1,{scale}}})?",
+        ]
+    paths = []
+    for text, pattern in zip(texts, patterns, strict=True):
+        if what == "amount":
+            error = (
+                f"CASE WHEN TRY_CAST({text} AS DECIMAL(38,10)) IS NULL "
+                f"THEN {value} || ' is not an amount' "
+                f"ELSE {value} || ' is too large for an amount' END"
+            )
+        else:
+            error = f"{value} || ' is not a number'"
+        paths.append(FastPath(pattern, f"TRY_CAST({text} AS {sql_type})", error))
+    return paths
+
+
+def amount_fast_paths(col: str, fmt: AmountFormat) -> list[FastPath]:
+    """Fast readings of amounts: signed numbers with at most 2 decimals in the column's
+    decimal mark; then the same with space (decimal comma) or comma (decimal point) thousands
+    separators."""
+    return _decimal_fast_paths(col, fmt, 2, "DECIMAL(18,2)", "amount")
+
+
+def number_fast_paths(col: str, fmt: AmountFormat) -> list[FastPath]:
+    """Fast readings of numbers (rates): as ``amount_fast_paths`` with at most 4 decimals."""
+    return _decimal_fast_paths(col, fmt, 4, "DECIMAL(9,4)", "number")
+
+
+_COVERED = "bool_and({c} IS NULL OR {c} = '' OR regexp_full_match({c}, '{pattern}'))"
+
+
+def choose_fast_paths(
+    con: duckdb.DuckDBPyConnection, table: str, candidates: dict[str, list[FastPath]]
+) -> dict[str, int | None]:
+    """For each column, the index of the first fast path whose shape every non-empty value has.
+
+    One aggregate query over ``table`` per candidate rank (the first shapes of all the
+    columns together; the second shapes only of the columns the first did not cover); None
+    when no single shape covers the column (it is then read by ``with_fast_paths(...,
+    only=None)``).
+    """
+    chosen: dict[str, int | None] = {col: None for col in candidates}
+    pending = [col for col, paths in candidates.items() if paths]
+    rank = 0
+    while pending:
+        sql = (
+            "SELECT "
+            + ", ".join(
+                _COVERED.format(c=_q(col), pattern=candidates[col][rank].pattern) for col in pending
+            )
+            + " FROM "
+            + _q(table)
+        )
+        row = con.execute(sql).fetchone() or ()
+        for col, covered in zip(pending, row, strict=True):
+            if covered or covered is None:
+                chosen[col] = rank
+        rank += 1
+        pending = [c for c in pending if chosen[c] is None and len(candidates[c]) > rank]
+    return chosen
+
+
+def with_fast_paths(col: str, general: str, paths: list[FastPath], only: int | None) -> str:
+    """The reading of a column: the one fast path ``only`` covering every value, else each
+    value of a fast shape read the fast way and only the others by the ``general`` expression
+    (a CASE evaluates its ELSE branch for the remaining rows only)."""
+    if only is not None:
+        return f"({paths[only].expr})"
+    whens = " ".join(
+        f"WHEN regexp_full_match({_q(col)}, '{p.pattern}') THEN {p.expr}" for p in paths
+    )
+    return f"(CASE {whens} ELSE {general} END)"

@@ -121,7 +121,9 @@ def _choose_mapping(
 
 
 def stage_files(
-    files: list[InputFile], saved_con: duckdb.DuckDBPyConnection | None = None
+    files: list[InputFile],
+    saved_con: duckdb.DuckDBPyConnection | None = None,
+    hashes: list[str] | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, list[quality.StagedFile], list[str]]:
     """Read, map and stage every file in a private in-memory DuckDB.
 
@@ -132,11 +134,11 @@ def stage_files(
         raise LoadError("no file to load")
     con = duckdb.connect(":memory:")
     staged: list[quality.StagedFile] = []
-    hashes: list[str] = []
+    if hashes is None:
+        hashes = [sha256_of(Path(f.path)) for f in files]
     try:
         for i, f in enumerate(files):
             path = Path(f.path)
-            hashes.append(sha256_of(path))
             info = ingest.sniff(
                 path,
                 name=f.display_name,
@@ -289,7 +291,7 @@ def load_files(ws: Workspace, files: list[InputFile], name: str | None = None) -
         return LoadReport(
             dataset_id=existing.dataset_id, name=existing.name, files=[], already_loaded=True
         )
-    con, staged, hashes = stage_files(files, saved_con=ws.cursor())
+    con, staged, hashes = stage_files(files, saved_con=ws.cursor(), hashes=hashes)
     try:
         report = write_staged(
             ws, con, staged, hashes, name or ", ".join(f.display_name for f in files)

@@ -65,6 +65,8 @@ class StagedFile:
     date_format: parse.DateFormat | None = None
     amount_formats: dict[str, parse.AmountFormat] = field(default_factory=dict)
     info: SourceInfo | None = None
+    raw_table: str | None = None
+    fast_paths: dict[str, bool] = field(default_factory=dict)
 
 
 def name_as_customer_id(m: Mapping) -> bool:
@@ -92,7 +94,23 @@ def missing_required(m: Mapping) -> list[str]:
 def _column_exprs(
     con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, typed: str
 ) -> tuple[list[str], list[str], dict, parse.DateFormat | None, dict[str, parse.AmountFormat]]:
-    """SELECT expressions (typed values, reject reasons) for the mapped columns."""
+    """SELECT expressions for the mapped columns: typed values over the raw columns, and
+    reject reasons over the typed values (by canonical name) and the raw columns."""
+    exprs = _typed_exprs(con, raw, mapping)
+    return exprs.values, exprs.reasons, exprs.params, exprs.date_fmt, exprs.amount_fmts
+
+
+@dataclass
+class _Exprs:
+    values: list[str]
+    reasons: list[str]
+    params: dict[str, object]
+    date_fmt: parse.DateFormat | None
+    amount_fmts: dict[str, parse.AmountFormat]
+    fast: dict[str, bool]
+
+
+def _typed_exprs(con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping) -> _Exprs:
     table = schema.table_for(mapping.table)
     mapped = {c: m for c, m in mapping.matches.items() if c in table.names}
     if name_as_customer_id(mapping):
@@ -102,9 +120,38 @@ def _column_exprs(
     date_fmt = parse.detect_date_format(con, raw.table, date_cols) if date_cols else None
     default_mark = "," if (raw.info.separator == ";" or raw.info.encoding == "cp1252") else "."
     amount_fmts: dict[str, parse.AmountFormat] = {}
+    general: dict[str, tuple[str, str | None]] = {}
+    candidates: dict[str, list[parse.FastPath]] = {}
+    for col in table.columns:
+        if col.name not in mapped:
+            continue
+        c = src[col.name]
+        if col.kind == schema.ID:
+            general[col.name] = (parse.id_sql(c), None)
+        elif col.kind == schema.TEXT:
+            general[col.name] = (parse.text_sql(c), None)
+        elif col.kind == schema.DATE:
+            general[col.name] = (parse.date_sql(c, date_fmt), parse.date_error_sql(c, date_fmt))
+            candidates[col.name] = parse.date_fast_paths(c, date_fmt)
+        elif col.kind == schema.MONEY_KIND:
+            fmt = parse.detect_amount_format(con, raw.table, c, default_mark=default_mark)
+            amount_fmts[col.name] = fmt
+            general[col.name] = (parse.amount_sql(c, fmt), parse.amount_error_sql(c, fmt))
+            candidates[col.name] = parse.amount_fast_paths(c, fmt)
+        elif col.kind == schema.NUMBER:
+            fmt = parse.detect_amount_format(con, raw.table, c, default_mark=default_mark)
+            general[col.name] = (parse.number_sql(c, fmt), parse.number_error_sql(c, fmt))
+            candidates[col.name] = parse.number_fast_paths(c, fmt)
+        elif col.kind == schema.BOOL:
+            general[col.name] = (parse.bool_sql(c), parse.bool_error_sql(c))
+        else:  # pragma: no cover - the schema has no other kind
+            raise ValueError(col.kind)
+    by_source = {src[name]: paths for name, paths in candidates.items()}
+    chosen = parse.choose_fast_paths(con, raw.table, by_source)
     values: list[str] = []
     reasons: list[str] = []
     params: dict[str, object] = {}
+    fast: dict[str, bool] = {}
     for col in table.columns:
         if col.name not in mapped:
             if col.name in BOOL_DEFAULTS:
@@ -113,24 +160,13 @@ def _column_exprs(
                 values.append(f"CAST(NULL AS {col.sql_type}) AS {col.name}")
             continue
         c = src[col.name]
-        header_param = f"h_{col.name}"
-        if col.kind == schema.ID:
-            expr, err = parse.id_sql(c), None
-        elif col.kind == schema.TEXT:
-            expr, err = parse.text_sql(c), None
-        elif col.kind == schema.DATE:
-            expr, err = parse.date_sql(c, date_fmt), parse.date_error_sql(c, date_fmt)
-        elif col.kind == schema.MONEY_KIND:
-            fmt = parse.detect_amount_format(con, raw.table, c, default_mark=default_mark)
-            amount_fmts[col.name] = fmt
-            expr, err = parse.amount_sql(c, fmt), parse.amount_error_sql(c, fmt)
-        elif col.kind == schema.NUMBER:
-            fmt = parse.detect_amount_format(con, raw.table, c, default_mark=default_mark)
-            expr, err = parse.number_sql(c, fmt), parse.number_error_sql(c, fmt)
-        elif col.kind == schema.BOOL:
-            expr, err = parse.bool_sql(c), parse.bool_error_sql(c)
-        else:  # pragma: no cover - the schema has no other kind
-            raise ValueError(col.kind)
+        expr, err = general[col.name]
+        if col.name in candidates:
+            only = chosen[c]
+            fast[col.name] = only is not None
+            expr = parse.with_fast_paths(c, expr, candidates[col.name], only)
+            if only is not None:
+                err = candidates[col.name][only].error
         if col.name in BOOL_DEFAULTS:
             default = str(BOOL_DEFAULTS[col.name]).upper()
             values.append(
@@ -140,34 +176,45 @@ def _column_exprs(
         else:
             values.append(f"{expr} AS {col.name}")
         label = LABELS.get(col.name, col.name.replace("_", " "))
+        header_param = f"h_{col.name}"
         if err is not None or col.level == schema.REQUIRED:
             params[header_param] = mapped[col.name].source_header
         blank = f"{parse.text_sql(c)} IS NULL"
         if err is not None:
             reasons.append(
-                f"CASE WHEN NOT ({blank}) AND ({expr}) IS NULL "
+                f"CASE WHEN {col.name} IS NULL AND NOT ({blank}) "
                 f"THEN 'column ' || ${header_param} || ': ' || ({err}) END"
             )
         if col.level == schema.REQUIRED:
             reasons.append(
                 f"CASE WHEN {blank} THEN 'column ' || ${header_param} || ': missing {label}' END"
             )
-    return values, reasons, params, date_fmt, amount_fmts
+    return _Exprs(values, reasons, params, date_fmt, amount_fmts, fast)
 
 
+#: Three steps: typed values beside the raw columns; reasons from the typed values (the costly
+#: reason texts only for rejected rows); the raw line text only for rejected rows.
 _TYPED_SQL = (
-    "CREATE TABLE {typed} AS SELECT $file AS source_file, line_no, {values}, "
-    "NULLIF(concat_ws('; ', {reasons}), '') AS reason, {rawtext} AS raw FROM {raw}"
+    "CREATE TABLE {typed} AS SELECT $file AS source_file, line_no, {names}, reason, "
+    "CASE WHEN reason IS NOT NULL THEN {rawtext} END AS raw{extra} FROM ("
+    "SELECT *, NULLIF(concat_ws('; ', {reasons}), '') AS reason FROM ("
+    "SELECT line_no, {rawcols}, {values} FROM {raw}))"
 )
+
+
+def raw_text_sql(ncols: int, prefix: str = "") -> str:
+    """The raw line as shown in the rejected-rows report: the fields joined by " | "."""
+    fields = ", ".join(f"coalesce({prefix}c{i}, '')" for i in range(ncols))
+    return "concat_ws(' | ', " + fields + ")"
 
 
 def stage_file(
     con: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, typed: str
 ) -> StagedFile:
     """Type the raw table ``raw`` with ``mapping`` into the staging table ``typed``."""
-    values, reasons, params, date_fmt, amount_fmts = _column_exprs(con, raw, mapping, typed)
-    ncols = len(raw.headers)
-    rawtext = "concat_ws(' | ', " + ", ".join(f"coalesce(c{i}, '')" for i in range(ncols)) + ")"
+    exprs = _typed_exprs(con, raw, mapping)
+    reasons = exprs.reasons
+    rawtext = raw_text_sql(len(raw.headers))
     table = schema.table_for(mapping.table)
     for group in table.one_of:
         present = [c for c in group if c in mapping.matches]
@@ -181,12 +228,15 @@ def stage_file(
         reasons = ["NULL"]
     sql = _TYPED_SQL.format(
         typed=typed,
-        values=", ".join(values),
+        names=", ".join(table.names),
+        values=", ".join(exprs.values),
         reasons=", ".join(reasons),
         rawtext=rawtext,
+        rawcols=", ".join(f"c{i}" for i in range(len(raw.headers))),
+        extra=", FALSE AS due_date_imputed" if mapping.table == "invoices" else "",
         raw=raw.table,
     )
-    con.execute(sql, {"file": raw.info.name, **params})
+    con.execute(sql, {"file": raw.info.name, **exprs.params})
     staged = StagedFile(
         file=raw.info.name,
         table=mapping.table,
@@ -203,9 +253,11 @@ def stage_file(
             if name_as_customer_id(mapping)
             else []
         ),
-        date_format=date_fmt,
-        amount_formats=amount_fmts,
+        date_format=exprs.date_fmt,
+        amount_formats=exprs.amount_fmts,
         info=raw.info,
+        raw_table=raw.table,
+        fast_paths=exprs.fast,
     )
     _reject_totals_rows(con, staged)
     if mapping.table == "invoices":
@@ -227,7 +279,6 @@ def _reject_totals_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> N
 
 def _impute_due_dates(con: duckdb.DuckDBPyConnection, typed: str) -> None:
     """Missing due date -> invoice date + 30 days (kpi-spec §2), flagged by due_date_imputed."""
-    con.execute("ALTER TABLE " + typed + " ADD COLUMN due_date_imputed BOOLEAN DEFAULT FALSE")
     sql = (
         "UPDATE " + typed + " SET due_date = invoice_date + CAST(? AS INTEGER), "
         "due_date_imputed = TRUE WHERE due_date IS NULL AND invoice_date IS NOT NULL "
@@ -266,11 +317,21 @@ def reject_duplicates(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) 
         con.execute(ranked)
         label = LABELS[key]
         for s in files:
+            if s.raw_table is None:
+                raw_set, raw_from, raw_where = "", "", ""
+            else:
+                raw_set = ", raw = " + raw_text_sql(len(s.headers), "r.")
+                raw_from = ", " + s.raw_table + " r"
+                raw_where = " AND r.line_no = t.line_no"
             sql = (
                 "UPDATE " + s.typed + " AS t SET reason = 'duplicate " + label + " ' || d.k || "
                 "' (first on line ' || d.first_line || CASE WHEN d.first_file <> d.source_file "
-                "THEN ' of ' || d.first_file ELSE '' END || ')' FROM _dups d "
-                "WHERE d.source_file = t.source_file AND d.line_no = t.line_no"
+                "THEN ' of ' || d.first_file ELSE '' END || ')'"
+                + raw_set
+                + " FROM _dups d"
+                + raw_from
+                + " WHERE d.source_file = t.source_file AND d.line_no = t.line_no"
+                + raw_where
             )
             con.execute(sql)
         con.execute("DROP TABLE _dups")

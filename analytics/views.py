@@ -198,16 +198,19 @@ def _tile_values(
     period = dso.dso_ratio(total, period_sales, p)
     best = dso.dso_ratio(nd, period_sales, p)
     conc = concentration.concentration(con, as_of, n=settings.top_n, **kw)
+    cei_begin = dso.months_before(as_of, settings.cei_months)
+    ar_begin = aging.ar_and_not_due(con, cei_begin, **kw)[0]
+    cei_sales = dso.sales(con, cei_begin, as_of, **kw)
     return {
         "outstanding": total,
         "not_due": nd,
         "overdue": total - nd,
-        "overdue_share": aging.overdue_share(con, as_of, **kw),
+        "overdue_share": None if total <= 0 else float((total - nd) / total),
         "sales_period": period_sales,
         "dso": period,
         "bpdso": best,
         "add": None if period is None or best is None else period - best,
-        "cei": dso.cei(con, as_of, settings.cei_months, **kw),
+        "cei": dso.cei_value(ar_begin, cei_sales, settings.cei_months, total, nd),
         "write_off_ratio": losses.write_off_ratio_12m(con, as_of, **kw)["ratio"],
         "top_share": conc["top_n_share"],
     }
@@ -228,6 +231,9 @@ def overview_tiles(
     previous`` (None when either is None); kinds: money (Decimal), share (fraction), days,
     percent (CEI). ``dso`` is the period DSO (``settings.period_days``), ``cei`` over
     ``settings.cei_months`` months, ``top_share`` over ``settings.top_n`` customers.
+    The balances at D are read once and shared by the tiles: ``overdue_share`` is
+    ``aging.overdue_share``'s ``(AR_D - not_due_D) / AR_D`` (None when AR_D <= 0) and ``cei``
+    is ``dso.cei`` evaluated with ``dso.cei_value``.
     """
     previous_date = dso.months_before(as_of, 1)
     now = _tile_values(con, as_of, dataset_id, filters, settings)

@@ -3,11 +3,34 @@
 The DuckDB workspace is opened once per file (``st.cache_resource``); analytics results are
 cached (``st.cache_data``) on the workspace path, the dataset id and its sha256, the as-of
 date, the filters and the settings: never on a DataFrame.
+
+Stable API for pages (``from pages import common``):
+
+- context: ``ctx() -> Context`` (``ws_path, dataset, as_of, filters, settings, lang``,
+  ``dataset_id``, ``currency``), set by ``app.py`` before the page runs;
+  ``require_data() -> Context`` (shows the guiding empty state and stops when there is no
+  dataset); shortcuts ``current_workspace()``, ``dataset()``, ``as_of()``, ``filters()``,
+  ``settings()``, ``lang()``.
+- labels: ``t(key, **values)`` (``analytics.i18n.TEXTS`` in the current language).
+- cached analytics: ``call(view_name, *, at=None, filters=None, **kwargs)`` (and
+  ``call_for(context, view_name, **kwargs)`` outside a script run) runs
+  ``analytics.views.<view_name>``; ``cached(fn, *, at=None, filters=None, **kwargs)`` runs any
+  analytics function ``fn(con, as_of, *, dataset_id, filters, **kwargs)`` of an ``analytics``
+  module (keyword values must be JSON-serialisable), both cached on the context.
+- formatting in the current language: ``money(value, currency=None)``, ``number(value, digits)``,
+  ``percent(fraction, digits)``, ``days(value)``, ``fmt_date(value)``, and for frames
+  ``money_columns``, ``date_columns``, ``invoice_table``.
+- links: ``customer_url(customer_id)`` (relative URL ``customer?customer=<id>``),
+  ``customer_link(customer_id, name=None)`` (a page link to the drill-down),
+  ``customer_links(frame)``; ``PAGE_*`` paths of every page.
+- drill-down helpers: ``drill_invoices(bucket, at=None, key=...)``, ``selected_point(event)``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +55,23 @@ PAGE_CONCENTRATION = "pages/concentration.py"
 PAGE_LOSSES = "pages/losses.py"
 PAGE_CUSTOMER = "pages/customer.py"
 PAGE_DATA = "pages/data.py"
+PAGE_CUSTOMERS = "pages/customers.py"
+PAGE_COLLECTIONS = "pages/collections.py"
+PAGE_FORECAST = "pages/forecast.py"
+PAGE_HISTORY = "pages/history.py"
+
+#: The "Credit management" group: (path, title key, icon, url path), listed when the file exists.
+CREDIT_PAGES: tuple[tuple[str, str, str, str], ...] = (
+    (PAGE_CUSTOMERS, "nav_customers", ":material/groups:", "customers"),
+    (PAGE_COLLECTIONS, "nav_collections", ":material/call:", "collections"),
+    (PAGE_FORECAST, "nav_forecast", ":material/payments:", "forecast"),
+    (PAGE_HISTORY, "nav_history", ":material/history:", "history"),
+)
+
+
+def page_exists(page: str) -> bool:
+    """Whether the page file ``page`` (relative to the project) is there."""
+    return (PROJECT_DIR / page).is_file()
 
 
 @dataclass(frozen=True)
@@ -104,6 +144,22 @@ def ctx() -> Context:
     return found
 
 
+def dataset() -> DatasetInfo | None:
+    return ctx().dataset
+
+
+def as_of() -> date | None:
+    return ctx().as_of
+
+
+def filters() -> Filters:
+    return ctx().filters
+
+
+def settings() -> Settings:
+    return ctx().settings
+
+
 def require_data() -> Context:
     """The context, or the guiding empty state (and stop) when there is no dataset yet."""
     c = ctx()
@@ -151,6 +207,22 @@ def _cached(
         con.close()
 
 
+def call_for(c: Context, name: str, **kwargs: Any) -> Any:
+    """``views.<name>`` for an explicit context, cached; usable outside a script run (the
+    deferred data of a download button)."""
+    assert c.dataset is not None and c.as_of is not None
+    return _cached(
+        name,
+        c.ws_path,
+        c.dataset.dataset_id,
+        c.dataset.sha256,
+        c.as_of,
+        c.filters,
+        views.settings_to_json(c.settings),
+        json.dumps(kwargs, sort_keys=True),
+    )
+
+
 def call(
     name: str, *, at: date | None = None, filters: Filters | None = None, **kwargs: Any
 ) -> Any:
@@ -176,8 +248,77 @@ def call(
         st.stop()
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_function(
+    target: str,
+    ws_path: str,
+    dataset_id: int,
+    sha256: str,
+    as_of: date,
+    filters: Filters,
+    kwargs_json: str,
+) -> Any:
+    module_name, _, function_name = target.partition(":")
+    fn = getattr(importlib.import_module(module_name), function_name)
+    con = workspace(ws_path).cursor()
+    try:
+        return fn(con, as_of, dataset_id=dataset_id, filters=filters, **json.loads(kwargs_json))
+    finally:
+        con.close()
+
+
+def cached(
+    fn: Callable[..., Any],
+    *,
+    at: date | None = None,
+    filters: Filters | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``fn(con, as_of, dataset_id=..., filters=..., **kwargs)`` for the current context, cached.
+
+    ``fn`` is a function of an ``analytics`` module; ``kwargs`` must be JSON-serialisable.
+    Several currencies without a currency filter: a warning, and the page stops.
+    """
+    module = getattr(fn, "__module__", "") or ""
+    if not module.startswith("analytics."):
+        raise ValueError(f"not an analytics function: {fn!r}")
+    c = require_data()
+    assert c.dataset is not None and c.as_of is not None
+    try:
+        return _cached_function(
+            f"{module}:{fn.__name__}",
+            c.ws_path,
+            c.dataset.dataset_id,
+            c.dataset.sha256,
+            at or c.as_of,
+            filters or c.filters,
+            json.dumps(kwargs, sort_keys=True),
+        )
+    except MixedCurrencyError:
+        st.warning(t("mixed_currency"))
+        st.stop()
+
+
 def money(value: Any, currency: str | None = None) -> str:
+    """Money in the current language and currency (``1 234,56 €``); None gives n/a."""
     return i18n.fmt_money(value, lang(), currency or ctx().currency or "EUR")
+
+
+def number(value: Any, digits: int = 2) -> str:
+    return i18n.fmt_number(value, lang(), digits)
+
+
+def percent(value: Any, digits: int = 1) -> str:
+    """A fraction as a percentage (``0.376`` gives ``37,6 %``)."""
+    return i18n.fmt_percent(value, lang(), digits)
+
+
+def days(value: Any, digits: int = 1) -> str:
+    return i18n.fmt_days(value, lang(), digits)
+
+
+def fmt_date(value: Any) -> str:
+    return i18n.fmt_date(value, lang())
 
 
 def money_columns(
@@ -214,14 +355,20 @@ def customer_url(customer_id: str) -> str:
     return "customer?" + urlencode({"customer": customer_id})
 
 
+def customer_link(customer_id: object, name: object = None, *, label: str | None = None) -> None:
+    """A link to the customer's drill-down page (``customer?customer=<id>``), shown as text."""
+    text = label if label is not None else i18n.customer_label(name, customer_id)
+    st.page_link(
+        PAGE_CUSTOMER,
+        label=i18n.escape_markdown(text),
+        query_params={"customer": str(customer_id)},
+    )
+
+
 def customer_links(frame: pd.DataFrame) -> None:
     """One link per customer of ``frame`` (customer_id, customer_name) to its drill-down."""
     for cid, name in zip(frame["customer_id"], frame["customer_name"], strict=True):
-        st.page_link(
-            PAGE_CUSTOMER,
-            label=i18n.escape_markdown(i18n.customer_label(name, cid)),
-            query_params={"customer": str(cid)},
-        )
+        customer_link(cid, name)
 
 
 def drill_invoices(bucket: str | None, at: date | None = None, key: str = "drill") -> None:

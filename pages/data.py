@@ -153,7 +153,7 @@ if ready:
             st.error(f"{t('data_error')}: {exc}")
         else:
             st.session_state["_last_report"] = report
-            st.session_state["dataset_id"] = report.dataset_id
+            st.session_state["_pending_dataset"] = report.dataset_id
             st.session_state["_previews"] = {}
             st.session_state["_upload_generation"] = (
                 st.session_state.get("_upload_generation", 0) + 1

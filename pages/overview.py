@@ -166,27 +166,17 @@ else:
         cols[3].text(i18n.fmt_percent(share, lang))
 
 st.subheader(t("report_title"))
-report_data = {
-    "as_of": c.as_of,
-    "filters": c.filters,
-    "labels": labels,
-    "tiles": overview,
-    "history": hist,
-    "aged_totals": common.call("aged_totals"),
-    "top_overdue": top,
-    "losses": common.call("losses_view"),
-}
 left, right = st.columns(2)
 left.download_button(
     t("report_xlsx"),
-    data=lambda: cfo_report_xlsx(report_data, lang),
+    data=lambda: cfo_report_xlsx(common.call_for(c, "cfo_report"), lang),
     file_name=f"encours-{c.as_of.isoformat()}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="report_xlsx",
 )
 right.download_button(
     t("report_html"),
-    data=lambda: cfo_report_html(report_data, lang),
+    data=lambda: cfo_report_html(common.call_for(c, "cfo_report"), lang),
     file_name=f"encours-{c.as_of.isoformat()}.html",
     mime="text/html",
     key="report_html",

@@ -104,8 +104,29 @@ def _invoice_attributes(inv: Row, cust: Row | None) -> Row:
     }
 
 
+#: Results of :func:`open_items` kept for the ledgers last asked about (a ledger is treated as
+#: immutable once built); each entry holds the ledger itself so that its id cannot be reused.
+_OPEN_ITEMS_CACHE: dict[tuple[int, date], tuple[Ledger, list[Row]]] = {}
+_OPEN_ITEMS_CACHE_SIZE = 8
+
+
 def open_items(ledger: Ledger, as_of: date, filters: dict | None = None) -> list[Row]:
     """One dict per invoice / credit note dated on or before ``as_of`` (kpi-spec section 1).
+
+    The rows are fresh copies, filtered by ``filters`` (see :func:`_all_open_items`).
+    """
+    key = (id(ledger), as_of)
+    hit = _OPEN_ITEMS_CACHE.get(key)
+    if hit is None or hit[0] is not ledger:
+        if len(_OPEN_ITEMS_CACHE) >= _OPEN_ITEMS_CACHE_SIZE:
+            _OPEN_ITEMS_CACHE.pop(next(iter(_OPEN_ITEMS_CACHE)))
+        hit = (ledger, _all_open_items(ledger, as_of))
+        _OPEN_ITEMS_CACHE[key] = hit
+    return [dict(r) for r in hit[1] if _passes(r, filters)]
+
+
+def _all_open_items(ledger: Ledger, as_of: date) -> list[Row]:
+    """Every open item at ``as_of``, before filters (kpi-spec section 1).
 
     ``open_amount = amount - paid - written_off`` as of ``as_of``. Payments naming an invoice
     go to it; payments naming only a customer fill that customer's invoices in the same
@@ -147,17 +168,21 @@ def open_items(ledger: Ledger, as_of: date, filters: dict | None = None) -> list
                 key = (p["customer_id"], p.get("currency") or "EUR")
                 customer_cash[key].append((p["payment_date"], Decimal(p["amount"])))
     else:
+        settled_on = {i["invoice_id"]: i.get("settled_date") for i in invoices}
         for inv_id, r in rows.items():
-            s = next(i.get("settled_date") for i in invoices if i["invoice_id"] == inv_id)
+            s = settled_on[inv_id]
             if s is not None and s <= as_of:
                 paid[inv_id] = r["amount"] - written_off[inv_id]
                 settled_by_date[inv_id] = s
 
     # FIFO allocation of customer-level cash, one invoice at a time, one payment at a time.
     unapplied: dict[tuple[str, str], tuple[Decimal, date]] = {}
+    books: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in rows.values():
+        books[(r["customer_id"], r["currency"])].append(r)
     for (cust_id, currency), cash in customer_cash.items():
         queue = sorted(
-            (r for r in rows.values() if r["customer_id"] == cust_id and r["currency"] == currency),
+            books[(cust_id, currency)],
             key=lambda r: (r["due_date"], r["invoice_date"], r["invoice_id"]),
         )
         units = [[d, a] for d, a in sorted(cash)]
@@ -221,7 +246,7 @@ def open_items(ledger: Ledger, as_of: date, filters: dict | None = None) -> list
                 "collective_procedure": bool(cust.get("collective_procedure") or False),
             }
         )
-    return [r for r in out if _passes(r, filters)]
+    return out
 
 
 # ---------------------------------------------------------------- section 2: aging

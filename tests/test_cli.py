@@ -97,3 +97,150 @@ def test_input_that_cannot_give_figures_exits_2_with_one_line_and_no_traceback(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert message in lines[0]
+
+
+SAMPLE = ROOT / "data" / "sample"
+SECTION_10_KEYS = {
+    "as_of",
+    "currency",
+    "rows",
+    "invoices",
+    "customers_with_balance",
+    "outstanding",
+    "not_due",
+    "overdue",
+    "overdue_share",
+    "aging",
+    "sales_period",
+    "period_days",
+    "dso_period",
+    "dso_average",
+    "dso_countback",
+    "bpdso",
+    "add",
+    "cei",
+    "payment",
+    "concentration",
+    "losses",
+    "legal",
+}
+
+
+@pytest.fixture(scope="module")
+def sample_kpis() -> tuple[dict, str]:
+    import json
+
+    done = run(
+        "kpis",
+        "--invoices",
+        str(SAMPLE / "invoices.csv"),
+        "--payments",
+        str(SAMPLE / "payments.csv"),
+        "--customers",
+        str(SAMPLE / "customers.csv"),
+        "--write-offs",
+        str(SAMPLE / "write_offs.csv"),
+        "--as-of",
+        "2026-10-31",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def test_kpis_json_has_every_key_of_the_specification(sample_kpis):
+    figures, _ = sample_kpis
+    assert set(figures) == SECTION_10_KEYS
+    assert set(figures["payment"]) == {
+        "avg_days_to_pay",
+        "weighted_days_late",
+        "avg_days_late",
+        "on_time_rate",
+    }
+    assert set(figures["concentration"]) == {
+        "top10_share",
+        "hhi",
+        "effective_customers",
+        "gini",
+        "customers_for_80pct",
+    }
+    assert set(figures["losses"]) == {
+        "write_off_ratio_12m",
+        "doubtful",
+        "doubtful_share",
+        "provision",
+    }
+    assert set(figures["legal"]) == {"late_invoices", "penalties", "indemnities", "terms_breaches"}
+
+
+def test_kpis_json_rows_reconcile_and_buckets_sum_to_outstanding(sample_kpis):
+    figures, _ = sample_kpis
+    rows = figures["rows"]
+    assert rows["read"] == rows["loaded"] + rows["rejected"]
+    assert [b["bucket"] for b in figures["aging"]] == [
+        "not_due",
+        "1-30",
+        "31-60",
+        "61-90",
+        "91-120",
+        ">120",
+    ]
+    cents = sum(round(b["amount"] * 100) for b in figures["aging"])
+    assert cents == round(figures["outstanding"] * 100)
+    assert figures["aging"][0]["amount"] == figures["not_due"]
+    assert round((figures["outstanding"] - figures["not_due"]) * 100) == round(
+        figures["overdue"] * 100
+    )
+
+
+def test_kpis_on_a_ledger_in_several_currencies_names_the_currency_it_reports(sample_kpis):
+    figures, stderr = sample_kpis
+    assert figures["currency"] == "EUR"
+    assert "the ledger also has USD, GBP: use --currency to report another" in stderr
+
+
+def test_kpis_as_of_before_the_first_invoice_gives_zero_outstanding_and_null_dso(tmp_path):
+    import json
+
+    f = tmp_path / "inv.csv"
+    f.write_text(
+        "Invoice No,Customer ID,Invoice Date,Due Date,Amount\nF1,C1,2026-01-05,2026-02-04,100.00\n"
+    )
+    done = run("kpis", "--invoices", str(f), "--as-of", "2025-12-31", "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["outstanding"] == 0
+    assert figures["dso_period"] is None and figures["overdue_share"] is None
+
+
+def test_kpis_hand_computed_on_three_invoices(tmp_path):
+    """As of 2026-03-31, P = 90 days (window 1 Jan - 31 Mar 2026):
+    F1 1,000.00 due 2026-02-04, paid 400.00 on 2026-02-20 -> open 600.00, 55 days past due
+    F2   500.00 due 2026-04-15                               -> open 500.00, not due
+    F3  -100.00 credit note due 2026-03-31 (due today)       -> open -100.00, not due
+    outstanding = 600 + 500 - 100 = 1,000.00; not due = 400.00; overdue = 600.00 (31-60)
+    sales(D-90, D] = 1,000 + 500 - 100 = 1,400.00
+    DSO period = 1,000 / 1,400 x 90 = 64.2857 -> 64.29 days
+    BPDSO = 400 / 1,400 x 90 = 25.71; ADD = 64.29 - 25.71 = 38.57
+    """
+    import json
+
+    inv = tmp_path / "inv.csv"
+    inv.write_text(
+        "Invoice No,Customer ID,Invoice Date,Due Date,Amount\n"
+        "F1,C1,2026-01-05,2026-02-04,1000.00\n"
+        "F2,C2,2026-03-16,2026-04-15,500.00\n"
+        "F3,C1,2026-03-01,2026-03-31,-100.00\n"
+    )
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Payment date,Invoice No,Amount\n2026-02-20,F1,400.00\n")
+    done = run(
+        "kpis", "--invoices", str(inv), "--payments", str(pay), "--as-of", "2026-03-31", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    f = json.loads(done.stdout)
+    assert (f["outstanding"], f["not_due"], f["overdue"]) == (1000.0, 400.0, 600.0)
+    assert {b["bucket"]: b["amount"] for b in f["aging"]}["31-60"] == 600.0
+    assert f["sales_period"] == 1400.0
+    assert (f["dso_period"], f["bpdso"], f["add"]) == (64.29, 25.71, 38.57)
+    assert f["overdue_share"] == 0.6

@@ -74,7 +74,8 @@ def test_every_label_exists_in_both_languages_with_the_same_placeholders():
 
 
 def test_every_label_the_pages_ask_for_exists():
-    sources = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+    pages = ["common", "overview", "aged_balance", "concentration", "losses", "data"]
+    sources = [ROOT / "app.py", *(ROOT / "pages" / f"{name}.py" for name in pages)]
     keys = set()
     for path in sources:
         keys |= set(re.findall(r"\bt\(\s*\"([a-z0-9_]+)\"", path.read_text(encoding="utf-8")))

@@ -458,6 +458,28 @@ def test_line_numbers_match_a_line_by_line_reference(
         con.close()
 
 
+def test_the_header_is_found_when_ragged_rows_outnumber_good_rows(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """Below 'a;b;c' there are 4 rows of 3 fields and 3 of 4 fields: the last three quarters
+    alone would elect 4 fields, all the lines below the header elect 3 (4 against 3)."""
+    text = "a;b;c\n0;x;y\n1;x;y\n2;x;y\n3;x;y\n4;x;y;z\n5;x;y;z\n6;x;y;z\n"
+    raw = load(con, write(tmp_path, "ragged.csv", text))
+    assert raw.info.header_row == 1
+    assert raw.headers == ["a", "b", "c"]
+    assert line_numbers(con) == [2, 3, 4, 5]
+    assert [r.line_no for r in raw.rejects] == [6, 7, 8]
+
+
+def test_title_rows_above_the_header_are_skipped_by_the_field_count_below(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    text = "Export du 31/10/2026;;\n\nN°;Client;Montant\nF1;C1;1,00\nF2;C2;2,00\n"
+    raw = load(con, write(tmp_path, "titled.csv", text))
+    assert raw.info.header_row == 3
+    assert line_numbers(con) == [4, 5]
+
+
 def test_the_bulk_path_is_used_when_lines_add_up(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

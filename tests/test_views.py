@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import dso, views
+from analytics import aging, dso, views
 from analytics.asof import MixedCurrencyError
 from analytics.config import PROVISION_RATES, Filters, Settings, bucket_labels
 from tests.ledger_factory import inv, make_ledger, pay
@@ -126,6 +126,13 @@ def test_the_overview_tiles_agree_with_the_kpi_functions(book):
     assert tiles["bpdso"] == pytest.approx(dso.bpdso(book, D, dataset_id=1))
     assert tiles["add"] == pytest.approx(dso.add(book, D, dataset_id=1))
     assert tiles["cei"] == pytest.approx(dso.cei(book, D, dataset_id=1))
+    assert tiles["overdue_share"] == pytest.approx(aging.overdue_share(book, D, dataset_id=1))
+    previous = {t["key"]: t["previous"] for t in out["tiles"]}
+    before = out["previous_date"]
+    assert previous["cei"] == pytest.approx(dso.cei(book, before, dataset_id=1))
+    assert previous["overdue_share"] == pytest.approx(
+        aging.overdue_share(book, before, dataset_id=1)
+    )
 
 
 def test_a_change_is_undefined_when_the_previous_month_is_undefined(book):

@@ -4,183 +4,349 @@ figures, the as-of date, the filters and the language change them."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import i18n, views
+from analytics import aging, i18n, views
 from analytics.config import Filters, Settings
 from analytics.store import Workspace
-from tests.pages.conftest import APP
+from pages.common import SAMPLE_NAME
+from tests.pages.conftest import STYLES, run_app
 
 D = date(2026, 10, 31)
 EUR = Filters(currency=("EUR",))
+CUSTOMER = "C00561"
 
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def expected_tiles(path, as_of=D, filters=EUR) -> dict[str, dict]:
+def view(path: Path, name: str, as_of: date = D, filters: Filters = EUR, **kwargs: Any) -> Any:
+    """``views.<name>`` computed directly on the workspace file, outside the app."""
     with Workspace(path) as ws:
-        out = views.overview_tiles(ws.cursor(), as_of, dataset_id=1, filters=filters)
-    return {t["key"]: t for t in out["tiles"]}
+        return getattr(views, name)(ws.cursor(), as_of, dataset_id=1, filters=filters, **kwargs)
+
+
+def tiles(path: Path, as_of: date = D, filters: Filters = EUR) -> dict[str, dict]:
+    return {t["key"]: t for t in view(path, "overview_tiles", as_of, filters)["tiles"]}
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table shown whose columns include ``column``."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column {column!r}")
 
 
 def no_exception(at: AppTest) -> None:
+    """Neither an exception nor the page-error sentence of the shell."""
     assert not at.exception, [e.message for e in at.exception]
+    sentences = (i18n.t("page_error", lang, error="")[:25] for lang in i18n.LANGS)
+    failed = [e.value for e in at.error for s in sentences if s in e.value]
+    assert not failed, failed
 
 
-def test_the_overview_opens_on_the_last_month_end_with_the_analytics_figures(app, workspace_file):
+def euros(value: Decimal | None, lang: str = "fr") -> str:
+    return i18n.fmt_money(value, lang, "EUR", digits=0)
+
+
+# -- shell and overview ----------------------------------------------------------------------
+def test_the_overview_opens_on_the_last_month_end_with_the_analytics_figures(app, shared_file):
     assert app.date_input(key="as_of").value == D
     shown = metrics(app)
-    app_ws = None
-    del app_ws
-    st.cache_resource.clear()
-    tiles = expected_tiles(workspace_file)
-    assert shown["Encours"] == i18n.fmt_money(tiles["outstanding"]["value"], "fr", "EUR", digits=0)
-    assert shown["DSO (période)"] == i18n.fmt_days(tiles["dso"]["value"], "fr")
-    assert shown["Part échue"] == i18n.fmt_percent(tiles["overdue_share"]["value"], "fr")
-    assert shown["Part des 10 premiers clients"] == i18n.fmt_percent(tiles["top_share"]["value"], "fr")
+    expected = tiles(shared_file)
+    with Workspace(shared_file) as ws:
+        outstanding = aging.ar(ws.cursor(), D, dataset_id=1, filters=EUR)
+    assert shown["Encours"] == euros(outstanding) == euros(expected["outstanding"]["value"])
+    assert shown["Part échue"] == i18n.fmt_percent(expected["overdue_share"]["value"], "fr")
+    assert shown["DSO (période)"] == i18n.fmt_days(expected["dso"]["value"], "fr")
+    assert shown["Meilleur DSO possible"] == i18n.fmt_days(expected["bpdso"]["value"], "fr")
+    assert shown["Retard moyen (ADD)"] == i18n.fmt_days(expected["add"]["value"], "fr")
+    assert shown["Efficacité de recouvrement (CEI)"] == i18n.fmt_percent_value(
+        expected["cei"]["value"], "fr"
+    )
+    assert shown["Pertes / CA 12 mois"] == i18n.fmt_percent(
+        expected["write_off_ratio"]["value"], "fr", 2
+    )
+    assert shown["Part des 10 premiers clients"] == i18n.fmt_percent(
+        expected["top_share"]["value"], "fr"
+    )
 
 
-def test_the_as_of_date_changes_the_overview(app, workspace_file):
+def test_the_overview_tiles_show_the_month_over_month_change(app, shared_file):
+    delta = next(m for m in app.metric if m.label == "Encours").proto.delta
+    change = tiles(shared_file)["outstanding"]["delta"]
+    assert delta == i18n.fmt_signed(euros(change), change)
+
+
+def test_the_french_overview_uses_french_number_formats(app):
+    outstanding = metrics(app)["Encours"]
+    assert outstanding.endswith("\u00a0€")
+    assert "\u202f" in outstanding
+    assert "," in metrics(app)["DSO (période)"]
+
+
+def test_the_as_of_date_changes_the_overview(app, shared_file):
     before = metrics(app)["Encours"]
     app.date_input(key="as_of").set_value(date(2026, 6, 30)).run()
     no_exception(app)
     after = metrics(app)["Encours"]
     assert after != before
-    st.cache_resource.clear()
-    tiles = expected_tiles(workspace_file, as_of=date(2026, 6, 30))
-    assert after == i18n.fmt_money(tiles["outstanding"]["value"], "fr", "EUR", digits=0)
+    expected = tiles(shared_file, as_of=date(2026, 6, 30))["outstanding"]["value"]
+    assert after == euros(expected)
+    assert "30/06/2026" in app.caption[0].value
 
 
-def test_a_segment_filter_changes_the_overview(app, workspace_file):
-    before = metrics(app)["Encours"]
-    app.multiselect(key="f_segment").set_value(["PME"]).run()
-    no_exception(app)
-    after = metrics(app)["Encours"]
-    assert after != before
-    st.cache_resource.clear()
-    tiles = expected_tiles(workspace_file, filters=Filters(segment=("PME",), currency=("EUR",)))
-    assert after == i18n.fmt_money(tiles["outstanding"]["value"], "fr", "EUR", digits=0)
-
-
-def test_switching_to_english_changes_the_labels_and_the_number_formats(app):
-    french = metrics(app)
-    assert "Encours" in french and "," in french["DSO (période)"]
+def test_switching_to_english_changes_the_labels_and_the_number_formats(app, shared_file):
     app.selectbox(key="lang").set_value("en").run()
     no_exception(app)
     english = metrics(app)
-    assert "Outstanding" in english
-    assert english["Outstanding"].startswith("€")
-    assert "." in english["DSO (period)"] and english["DSO (period)"].endswith("d")
+    expected = tiles(shared_file)
+    assert english["Outstanding"] == euros(expected["outstanding"]["value"], "en")
+    assert english["Outstanding"].startswith("€") and "," in english["Outstanding"]
+    assert english["DSO (period)"] == i18n.fmt_days(expected["dso"]["value"], "en")
+    assert english["DSO (period)"].endswith("d") and "." in english["DSO (period)"]
     assert app.title[0].value == "Overview"
+    assert "31 Oct 2026" in app.caption[0].value
 
 
-def test_the_aged_balance_totals_row_reconciles_with_the_outstanding(app, workspace_file):
-    app.switch_page("pages/aged_balance.py").run()
+def test_the_ten_customers_with_the_most_overdue_link_to_their_drill_down(app, shared_file):
+    top = view(shared_file, "top_overdue_customers", n=10)
+    links = [p for p in app.page_link if p.proto.query_string.startswith("customer=")]
+    assert [p.proto.query_string for p in links] == [f"customer={c}" for c in top["customer_id"]]
+    assert all(p.proto.page == "customer" for p in links)
+
+
+def test_the_cash_released_follows_the_target_dso_typed(app, shared_file):
+    app.number_input(key="cash_target").set_value(60.0).run()
     no_exception(app)
-    table = app.dataframe(key="aged_table").value
-    last = table.iloc[-1]
-    assert last.iloc[0] == "Total"
-    st.cache_resource.clear()
-    with Workspace(workspace_file) as ws:
-        totals = views.aged_totals(ws.cursor(), D, dataset_id=1, filters=EUR)
-        rows = views.aged_balance(ws.cursor(), D, dataset_id=1, filters=EUR)
-    assert last.iloc[-1] == i18n.fmt_money(totals["total"], "fr", "EUR")
-    assert len(table) == len(rows) + 1
+    released = view(shared_file, "cash_released_to_target", target_dso=60.0)["cash"]
+    assert released is not None and released > 0
+    shown = metrics(app)["Trésorerie libérée par une baisse du DSO"]
+    assert shown == i18n.fmt_money(released, "fr", "EUR")
 
 
-def test_searching_the_aged_balance_narrows_it_to_the_customer(app):
-    app.switch_page("pages/aged_balance.py").run()
-    app.text_input(key="aged_search").set_value("C00561").run()
-    no_exception(app)
-    table = app.dataframe(key="aged_table").value
-    assert list(table.iloc[:, 0]) == ["C00561", "Total"]
-
-
-def test_picking_a_customer_in_the_aged_balance_lists_its_invoices(app):
-    app.switch_page("pages/aged_balance.py").run()
-    app.selectbox(key="aged_customer").set_value("C00561").run()
-    no_exception(app)
-    invoices = app.dataframe(key="aged_customer_invoices").value
-    assert len(invoices) > 0
-    assert set(invoices["Code client"]) == {"C00561"}
-
-
-def test_the_concentration_page_shows_the_analytics_figures_on_each_basis(app, workspace_file):
-    app.switch_page("pages/concentration.py").run()
-    no_exception(app)
-    outstanding = metrics(app)["Indice HHI"]
-    st.cache_resource.clear()
-    with Workspace(workspace_file) as ws:
-        summary = views.concentration_view(ws.cursor(), D, dataset_id=1, filters=EUR)["summary"]
-    assert outstanding == i18n.fmt_number(summary["hhi"], "fr", 0)
-    app.radio(key="conc_basis").set_value("revenue").run()
-    no_exception(app)
-    assert metrics(app)["Indice HHI"] != outstanding
-
-
-def test_the_losses_page_labels_its_ratios_and_follows_the_provision_rates(app):
-    app.switch_page("pages/losses.py").run()
-    no_exception(app)
-    shown = metrics(app)
-    assert "Taux de perte 12 mois" in shown
-    assert "Entrées en douteux 12 mois / CA" in shown
-    before = shown["Provision simulée"]
-    app.session_state["provision_rates"] = {">120": views.Decimal("1")}
-    app.run()
-    no_exception(app)
-    assert metrics(app)["Provision simulée"] != before
-    assert any("Cette perte exige" in s.value for s in app.success)
-
-
-def test_the_customer_page_shows_the_customer_given_in_the_url(app):
-    app.query_params["customer"] = "C00561"
-    app.switch_page("pages/customer.py").run()
-    no_exception(app)
-    assert app.title[0].value == "Client C00561"
-    assert "Total" in metrics(app)
-
-
-def test_the_data_page_lists_the_datasets_and_deletes_one(app, workspace_file):
-    app.switch_page("pages/data.py").run()
-    no_exception(app)
-    assert len(app.dataframe(key="datasets_table").value) == 1
-    assert len(app.dataframe(key="quality_table").value) > 0
-    app.button(key="delete_button").click().run()
-    no_exception(app)
-    assert any("Charger l'exemple" in b.label for b in app.button)
-
-
-def test_an_empty_workspace_gets_the_sample_on_first_start(tmp_path, monkeypatch):
-    monkeypatch.setenv("ENCOURS_WORKSPACE", str(tmp_path / "new.duckdb"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    no_exception(at)
-    assert at.date_input(key="as_of").value == D
-    assert "Encours" in metrics(at)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def test_the_overview_offers_the_monthly_report_as_excel_and_html(app):
+    keys = {b.proto.id for b in app.get("download_button")}
+    assert len(keys) == 2
+    assert {b.label for b in app.get("download_button")} == {
+        i18n.t("report_xlsx", "fr"),
+        i18n.t("report_html", "fr"),
+    }
 
 
 def test_invalid_bucket_edges_are_reported_and_the_defaults_kept(app):
     app.text_input(key="s_edges").set_value("30, abc").run()
     no_exception(app)
-    assert any("Tranches invalides" in e.value for e in app.error)
+    assert any(i18n.t("settings_edges_invalid", "fr") in e.value for e in app.error)
 
 
-@pytest.mark.parametrize("edges", ["15, 45, 90"])
-def test_other_bucket_edges_change_the_aged_balance_columns(app, edges):
-    app.text_input(key="s_edges").set_value(edges).run()
+def test_a_failing_page_shows_a_sentence_and_no_traceback(app):
+    app.session_state["provision_rates"] = {">120": "not a rate"}
+    app.run()
+    assert not app.exception
+    assert any("n'a pas pu être affichée" in e.value for e in app.error)
+
+
+# -- aged balance ----------------------------------------------------------------------------
+def test_the_aged_balance_totals_row_reconciles_with_the_outstanding(app, shared_file):
     app.switch_page("pages/aged_balance.py").run()
     no_exception(app)
-    columns = list(app.dataframe(key="aged_table").value.columns)
-    assert "16-45 j".replace(" ", "\u00a0") in [c.replace(" ", "\u00a0") for c in columns] or any(
-        c.startswith("16-45") for c in columns
-    )
+    table = frame_with(app, "Code client")
+    last = table.iloc[-1]
+    assert last.iloc[0] == "Total"
+    with Workspace(shared_file) as ws:
+        outstanding = aging.ar(ws.cursor(), D, dataset_id=1, filters=EUR)
+    rows = view(shared_file, "aged_balance")
+    assert last.iloc[-1] == i18n.fmt_money(outstanding, "fr", "EUR")
+    assert sum(rows["total"], Decimal("0")) == outstanding
+    assert len(table) == len(rows) + 1
+    assert list(table.iloc[:-1, 0]) == list(rows["customer_id"])
+
+
+def test_searching_the_aged_balance_narrows_it_to_the_customer(app):
+    app.switch_page("pages/aged_balance.py").run()
+    app.text_input(key="aged_search").set_value(CUSTOMER).run()
+    no_exception(app)
+    table = frame_with(app, "Code client")
+    assert list(table.iloc[:, 0]) == [CUSTOMER, "Total"]
+
+
+def test_a_segment_filter_changes_the_aged_balance(app, shared_file):
+    app.switch_page("pages/aged_balance.py").run()
+    before = frame_with(app, "Code client")
+    app.multiselect(key="f_segment").set_value(["PME"]).run()
+    no_exception(app)
+    after = frame_with(app, "Code client")
+    pme = Filters(segment=("PME",), currency=("EUR",))
+    totals = view(shared_file, "aged_totals", filters=pme)
+    assert after.iloc[-1, -1] == i18n.fmt_money(totals["total"], "fr", "EUR")
+    assert after.iloc[-1, -1] != before.iloc[-1, -1]
+    assert len(after) == len(view(shared_file, "aged_balance", filters=pme)) + 1
+
+
+def test_sorting_the_aged_balance_by_code_orders_the_rows(app):
+    app.switch_page("pages/aged_balance.py").run()
+    app.selectbox(key="aged_sort").set_value("customer_id").run()
+    app.toggle(key="aged_desc").set_value(False).run()
+    no_exception(app)
+    codes = list(frame_with(app, "Code client").iloc[:-1, 0])
+    assert codes == sorted(codes)
+
+
+def test_picking_a_customer_in_the_aged_balance_lists_its_invoices(app, shared_file):
+    app.switch_page("pages/aged_balance.py").run()
+    app.selectbox(key="aged_customer").set_value(CUSTOMER).run()
+    no_exception(app)
+    invoices = frame_with(app, "N° facture")
+    expected = view(shared_file, "open_invoices", customer_id=CUSTOMER)
+    assert len(invoices) == len(expected) > 0
+    assert set(invoices["Code client"]) == {CUSTOMER}
+
+
+def test_the_aged_balance_offers_its_excel_export(app):
+    app.switch_page("pages/aged_balance.py").run()
+    no_exception(app)
+    assert [b.label for b in app.get("download_button")] == [i18n.t("aged_export", "fr")]
+
+
+def test_other_bucket_edges_change_the_aged_balance_columns(app):
+    app.switch_page("pages/aged_balance.py").run()
+    app.text_input(key="s_edges").set_value("15, 45, 90").run()
+    no_exception(app)
+    columns = list(frame_with(app, "Code client").columns)
+    assert i18n.bucket_label("16-45", "fr") in columns
+    assert i18n.bucket_label("31-60", "fr") not in columns
     assert Settings().bucket_edges != (15, 45, 90)
+
+
+# -- concentration, losses -------------------------------------------------------------------
+def test_the_concentration_page_shows_the_analytics_figures_on_each_basis(app, shared_file):
+    app.switch_page("pages/concentration.py").run()
+    no_exception(app)
+    summary = view(shared_file, "concentration_view")["summary"]
+    shown = metrics(app)
+    assert shown["Indice HHI"] == i18n.fmt_number(summary["hhi"], "fr", 0)
+    assert shown["Gini"] == i18n.fmt_number(summary["gini"], "fr", 3)
+    app.radio(key="conc_basis").set_value("revenue").run()
+    no_exception(app)
+    revenue = view(shared_file, "concentration_view", basis="revenue")["summary"]
+    assert metrics(app)["Indice HHI"] == i18n.fmt_number(revenue["hhi"], "fr", 0)
+    assert revenue["hhi"] != summary["hhi"]
+
+
+def test_the_losses_page_labels_its_ratios_with_the_analytics_figures(app, shared_file):
+    app.switch_page("pages/losses.py").run()
+    no_exception(app)
+    shown = metrics(app)
+    losses = view(shared_file, "losses_view")
+    assert shown["Taux de perte 12 mois"] == i18n.fmt_percent(losses["write_off"]["ratio"], "fr", 2)
+    assert shown["Entrées en douteux 12 mois / CA"] == i18n.fmt_percent(
+        losses["inflow"]["ratio"], "fr", 2
+    )
+    assert shown["Provision simulée"] == i18n.fmt_money(losses["provision"]["total"], "fr", "EUR")
+
+
+def test_the_provision_follows_the_rates_typed(app):
+    app.switch_page("pages/losses.py").run()
+    before = metrics(app)["Provision simulée"]
+    app.session_state["provision_rates"] = {">120": Decimal("1")}
+    app.run()
+    no_exception(app)
+    assert metrics(app)["Provision simulée"] != before
+
+
+def test_the_cost_of_an_unpaid_amount_uses_the_margin(app):
+    app.switch_page("pages/losses.py").run()
+    app.number_input(key="loss_amount").set_value(5000.0).run()
+    no_exception(app)
+    needed = views.extra_sales(Decimal("5000"), Settings())
+    assert needed is not None
+    message = " ".join(s.value for s in app.success)
+    assert i18n.fmt_money(needed, "fr", "EUR") in message
+
+
+# -- customer drill-down, data ---------------------------------------------------------------
+def test_the_customer_page_opens_from_the_query_parameter(app):
+    app.query_params["customer"] = CUSTOMER
+    app.switch_page("pages/customer.py").run()
+    no_exception(app)
+    texts = [e.value for e in [*app.title, *app.header, *app.subheader]]
+    assert any(CUSTOMER in text for text in texts)
+
+
+def test_the_data_page_lists_the_datasets_and_the_quality_checks(app):
+    app.switch_page("pages/data.py").run()
+    no_exception(app)
+    datasets = frame_with(app, "N°")
+    assert list(datasets["N°"]) == [1]
+    assert len(frame_with(app, "Contrôle")) > 0
+
+
+def test_deleting_the_only_dataset_leads_to_the_guiding_empty_state(small_app, small_file):
+    small_app.switch_page("pages/data.py").run()
+    small_app.button(key="delete_button").click().run()
+    no_exception(small_app)
+    assert any(i18n.t("empty_load_sample", "fr") in b.label for b in small_app.button)
+    with Workspace(small_file) as ws:
+        assert ws.datasets() == []
+
+
+def test_a_file_uploaded_on_the_data_page_becomes_a_dataset(small_app, small_file):
+    small_app.switch_page("pages/data.py").run()
+    source = STYLES / "odoo_en.csv"
+    small_app.file_uploader[0].set_value((source.name, source.read_bytes(), "text/csv")).run()
+    no_exception(small_app)
+    assert any(i18n.t("data_mapping", "fr") in s.value for s in small_app.subheader)
+    small_app.button(key="data_load").click().run()
+    no_exception(small_app)
+    with Workspace(small_file) as ws:
+        ids = [d.dataset_id for d in ws.datasets()]
+    assert ids == [1, 2]
+    assert list(frame_with(small_app, "N°")["N°"]) == [1, 2]
+    assert small_app.selectbox(key="dataset_id").value == 2
+
+
+def test_an_empty_workspace_gets_the_sample_on_first_start(tmp_path, monkeypatch):
+    path = tmp_path / "new.duckdb"
+    monkeypatch.setenv("ENCOURS_WORKSPACE", str(path))
+    at = run_app()
+    assert at.date_input(key="as_of").value == D
+    assert "Encours" in metrics(at)
+    with Workspace(path) as ws:
+        assert [d.name for d in ws.datasets()] == [SAMPLE_NAME]
+
+
+@pytest.mark.parametrize("page", ["aged_balance", "concentration", "losses", "data"])
+def test_every_page_switches_to_english(app, page):
+    app.selectbox(key="lang").set_value("en").run()
+    app.switch_page(f"pages/{page}.py").run()
+    no_exception(app)
+    title = {
+        "aged_balance": "aged_title",
+        "concentration": "conc_title",
+        "losses": "losses_title",
+        "data": "data_title",
+    }[page]
+    assert app.title[0].value == i18n.t(title, "en")
+
+
+def test_the_overview_report_downloads_hold_the_overview_figures(app, shared_file):
+    from analytics.report import cfo_report_html, cfo_report_xlsx
+    from pages import common
+
+    with Workspace(shared_file) as ws:
+        dataset = ws.dataset(1)
+    context = common.Context(str(shared_file), dataset, D, EUR, Settings(), "fr")
+    data = common.call_for(context, "cfo_report")
+    outstanding = data["tiles"]["tiles"][0]["value"]
+    assert metrics(app)["Encours"] == euros(outstanding)
+    assert cfo_report_xlsx(data, "fr")[:2] == b"PK"
+    assert i18n.fmt_money(outstanding, "fr", "EUR") in cfo_report_html(data, "fr")

@@ -1,0 +1,427 @@
+"""``make bench``: load and KPI timings at several ledger sizes, against plain baselines.
+
+Every figure is the median of ``--runs`` runs (3 by default) and every comparison is a ratio of
+two medians measured in the same run of the benchmark, on the same files:
+
+a. ingest: ``pipeline.load_files`` of invoices + payments + customers (CSV, then Parquet) into
+   a workspace file, against a bare DuckDB ``read_csv`` / ``read_parquet`` of the same files
+   into tables of a database file (goal: at most 1.5x);
+b. ``kpis.overview`` for one currency against one bare aging group-by on the loaded invoices
+   table (goal: at most 3x);
+c. the whole ``python -m analytics kpis`` command against ``bench.pandas_kpis``, the same
+   figures as an analyst's pandas notebook computes them (goal: at least 5x faster);
+d. the peak resident memory of the process that loads and computes, per scale;
+e. the time per scale and its slope (log-log: 1.0 is linear).
+
+Ledgers come from ``analytics.sample.write_bench_ledger`` and are cached in ``bench/data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_SCALES = (100_000, 1_000_000)
+FULL_SCALES = (10_000_000,)
+HUGE_SCALES = (100_000_000,)
+TABLES = ("invoices", "payments", "customers")
+CURRENCY = "EUR"
+GOALS = {"ingest": 1.5, "overview": 3.0, "kpis_speedup": 5.0}
+
+
+def _as_of() -> date:
+    from analytics.sample import SAMPLE_END
+
+    return SAMPLE_END
+
+
+def ledger(data_dir: Path, n: int, fmt: str) -> dict[str, Path]:
+    """The cached ledger of ``n`` invoices in ``fmt``, written on first use."""
+    from analytics.sample import write_bench_ledger
+
+    directory = data_dir / str(n) / fmt
+    done = directory / ".complete"
+    paths = {t: directory / f"{t}.{fmt}" for t in TABLES}
+    if not done.exists():
+        if directory.exists():
+            shutil.rmtree(directory)
+        written = write_bench_ledger(directory, n, fmt=fmt)  # type: ignore[arg-type]
+        paths = {t: written[t] for t in TABLES}
+        done.write_text("ok\n")
+    return paths
+
+
+def median_of(runs: int, fn: Callable[[], Any]) -> tuple[float, list[float]]:
+    """Median wall time of ``runs`` calls of ``fn`` (seconds) and every time."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+# --------------------------------------------------------------------------------------------
+# The measurements of one scale (run in a child process so that its peak memory is its own)
+
+
+def _load(paths: dict[str, Path], workdir: Path) -> None:
+    from analytics.pipeline import InputFile, load_files
+    from analytics.store import Workspace
+
+    db = workdir / "ws.duckdb"
+    with Workspace(db) as ws:
+        load_files(ws, [InputFile(paths[t], table=t) for t in TABLES])
+    db.unlink()
+
+
+_BARE_READ = "CREATE TABLE {table} AS SELECT * FROM {reader}($path)"
+
+
+def _bare(paths: dict[str, Path], workdir: Path, reader: str) -> None:
+    from analytics import schema
+
+    db = workdir / "bare.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        for t in TABLES:
+            sql = _BARE_READ.format(table=schema.table_for(t).name, reader=reader)
+            con.execute(sql, {"path": str(paths[t])})
+    finally:
+        con.close()
+    db.unlink()
+
+
+def _bare_aging_sql() -> str:
+    from analytics import schema
+    from analytics.config import BUCKET_EDGES
+
+    inv = schema.table_for("invoices")
+    due, amount, currency = (inv.column(c).name for c in ("due_date", "amount", "currency"))
+    whens = " ".join(
+        f"WHEN $as_of - {due} <= {edge} THEN {i + 1}" for i, edge in enumerate(BUCKET_EDGES)
+    )
+    bucket = f"CASE WHEN $as_of - {due} <= 0 THEN 0 {whens} ELSE {len(BUCKET_EDGES) + 1} END"
+    return (
+        f"SELECT {bucket} AS bucket, sum({amount}) AS amount FROM {inv.name} "
+        f"WHERE dataset_id = $dataset_id AND {currency} = $currency GROUP BY 1 ORDER BY 1"
+    )
+
+
+def _high_water(pid: int) -> int:
+    """VmHWM of a running process in bytes (0 when it cannot be read)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return 0
+
+
+def _child(cmd: list[str], poll_s: float = 0.01) -> tuple[float, int]:
+    """Run ``cmd``; its wall time (s) and peak resident memory (bytes).
+
+    The peak is the child's VmHWM read every ``poll_s`` while it runs (ru_maxrss of a child
+    also counts the memory of the parent it was forked from); without /proc, ru_maxrss.
+    """
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, _high_water(proc.pid))
+            time.sleep(poll_s)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            text = err.read().decode(errors="replace")[-800:]
+            raise RuntimeError(f"{' '.join(cmd[:5])}... failed ({proc.returncode}): {text}")
+    return elapsed, peak or usage.ru_maxrss * 1024
+
+
+def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
+    """Every measurement of one scale; medians in seconds, memory in bytes."""
+    from analytics import kpis
+    from analytics.config import Filters
+    from analytics.pipeline import InputFile, load_files
+    from analytics.store import Workspace
+
+    csv = ledger(data_dir, n, "csv")
+    parquet = ledger(data_dir, n, "parquet")
+    as_of = _as_of()
+    out: dict[str, Any] = {"invoices": n}
+    count = "SELECT count(*) FROM read_parquet($path)"
+    with duckdb.connect() as con:
+        out["rows"] = {
+            t: int(con.execute(count, {"path": str(parquet[t])}).fetchall()[0][0]) for t in TABLES
+        }
+    with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
+        work = Path(tmp)
+        for fmt, paths, reader in (("csv", csv, "read_csv"), ("parquet", parquet, "read_parquet")):
+            load, load_all = median_of(runs, lambda p=paths: _load(p, work))
+            bare, bare_all = median_of(runs, lambda p=paths, r=reader: _bare(p, work, r))
+            out[f"ingest_{fmt}"] = {
+                "load_files_s": load,
+                "bare_s": bare,
+                "ratio": load / bare,
+                "runs_load_s": load_all,
+                "runs_bare_s": bare_all,
+            }
+        with Workspace(work / "kpi.duckdb") as ws:
+            report = load_files(ws, [InputFile(csv[t], table=t) for t in TABLES])
+            cur = ws.cursor()
+            filters = Filters(currency=(CURRENCY,))
+            ds = report.dataset_id
+            ov, ov_all = median_of(
+                runs, lambda: kpis.overview(cur, as_of, dataset_id=ds, filters=filters)
+            )
+            sql = _bare_aging_sql()
+            binds = {"as_of": as_of, "dataset_id": ds, "currency": CURRENCY}
+            ag, ag_all = median_of(runs, lambda: cur.execute(sql, binds).fetchall())
+            out["overview"] = {
+                "overview_s": ov,
+                "bare_aging_s": ag,
+                "ratio": ov / ag,
+                "runs_overview_s": ov_all,
+                "runs_bare_aging_s": ag_all,
+            }
+    kpis_cmd = [
+        sys.executable, "-m", "analytics", "kpis",
+        "--invoices", str(csv["invoices"]), "--payments", str(csv["payments"]),
+        "--customers", str(csv["customers"]), "--as-of", as_of.isoformat(),
+        "--currency", CURRENCY, "--json",
+    ]  # fmt: skip
+    pandas_cmd = [
+        sys.executable, "-m", "bench.pandas_kpis",
+        str(csv["invoices"]), str(csv["payments"]), as_of.isoformat(), CURRENCY,
+    ]  # fmt: skip
+    k_runs = [_child(kpis_cmd) for _ in range(runs)]
+    p_runs = [_child(pandas_cmd) for _ in range(runs)]
+    k = statistics.median(t for t, _ in k_runs)
+    p = statistics.median(t for t, _ in p_runs)
+    out["kpis_command"] = {
+        "kpis_s": k,
+        "pandas_s": p,
+        "speedup": p / k,
+        "kpis_peak_rss": max(m for _, m in k_runs),
+        "pandas_peak_rss": max(m for _, m in p_runs),
+        "runs_kpis_s": [t for t, _ in k_runs],
+        "runs_pandas_s": [t for t, _ in p_runs],
+    }
+    return out
+
+
+def _worker(argv: list[str]) -> int:
+    n, data_dir, runs, out = int(argv[0]), Path(argv[1]), int(argv[2]), Path(argv[3])
+    out.write_text(json.dumps(measure_scale(n, data_dir, runs)))
+    return 0
+
+
+def run_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
+    """Measure one scale in a child process; adds its wall time and peak memory."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        result_file = Path(f.name)
+    try:
+        cmd = [sys.executable, "-m", "bench", "--worker", str(n), str(data_dir), str(runs),
+               str(result_file)]  # fmt: skip
+        elapsed, peak = _child(cmd)
+        result = json.loads(result_file.read_text())
+    finally:
+        result_file.unlink(missing_ok=True)
+    result["peak_rss"] = peak
+    result["scale_wall_s"] = elapsed
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def machine() -> dict[str, Any]:
+    import pandas
+
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        mem = None
+    return {
+        "cpus": os.cpu_count(),
+        "memory_bytes": mem,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+    }
+
+
+def _slopes(results: list[dict[str, Any]], key: str, field: str) -> list[float | None]:
+    out: list[float | None] = [None]
+    for a, b in zip(results, results[1:], strict=False):
+        ta, tb = a[key][field], b[key][field]
+        out.append(math.log(tb / ta) / math.log(b["invoices"] / a["invoices"]))
+    return out
+
+
+def _gib(n: int | None) -> str:
+    return "n/a" if n is None else f"{n / 2**30:.2f} GiB"
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def render(doc: dict[str, Any]) -> str:
+    m = doc["machine"]
+    res = doc["results"]
+    lines = [
+        "# Encours benchmark",
+        "",
+        f"Command: `{doc['command']}`, {doc['runs']} runs per figure (medians), "
+        f"as of {doc['as_of']}, currency {CURRENCY}.",
+        "",
+        f"Machine: {m['cpus']} CPUs, {_gib(m['memory_bytes'])} memory, {m['platform']}; "
+        f"Python {m['python']}, DuckDB {m['duckdb']}, pandas {m['pandas']}.",
+        "",
+        "Ledgers: `analytics.sample.write_bench_ledger` (invoices, payments about as many, "
+        "customers about n/60); load = invoices + payments + customers.",
+        "",
+        "## a. Ingest: load_files against a bare DuckDB read of the same files (goal <= 1.5x)",
+        "",
+        "| invoices | rows | CSV load_files | bare read_csv | ratio | Parquet load_files "
+        "| bare read_parquet | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in res:
+        c, p = r["ingest_csv"], r["ingest_parquet"]
+        lines.append(
+            f"| {r['invoices']:,} | {sum(r['rows'].values()):,} | {c['load_files_s']:.2f} s "
+            f"| {c['bare_s']:.2f} s | {c['ratio']:.2f}x | {p['load_files_s']:.2f} s "
+            f"| {p['bare_s']:.2f} s | {p['ratio']:.2f}x |"
+        )
+    lines += [
+        "",
+        "## b. Overview KPI set against one bare aging group-by (goal <= 3x)",
+        "",
+        "| invoices | kpis.overview | bare aging group-by | ratio |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in res:
+        o = r["overview"]
+        lines.append(
+            f"| {r['invoices']:,} | {o['overview_s'] * 1000:.0f} ms "
+            f"| {o['bare_aging_s'] * 1000:.1f} ms | {o['ratio']:.1f}x |"
+        )
+    lines += [
+        "",
+        "## c. The `kpis` command against a pandas notebook (goal >= 5x faster)",
+        "",
+        "Both are whole processes (interpreter start, reading the CSV files, the figures). "
+        "The pandas reference (`bench/pandas_kpis.py`) computes AR, the buckets, period DSO and "
+        "the top-10 share only, and does not allocate customer-level payments.",
+        "",
+        "| invoices | `kpis` command | pandas | speed-up | peak memory kpis | peak memory pandas |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in res:
+        k = r["kpis_command"]
+        lines.append(
+            f"| {r['invoices']:,} | {k['kpis_s']:.2f} s | {k['pandas_s']:.2f} s "
+            f"| {k['speedup']:.2f}x | {_mib(k['kpis_peak_rss'])} "
+            f"| {_mib(k['pandas_peak_rss'])} |"
+        )
+    csv_slope = _slopes(res, "ingest_csv", "load_files_s")
+    ov_slope = _slopes(res, "overview", "overview_s")
+    lines += [
+        "",
+        "## d, e. Peak memory and time per scale",
+        "",
+        "Peak memory: the process that runs a. and b. at that scale (its VmHWM). Slope: "
+        "log(time ratio) / log(size ratio) against the previous scale (1.0 = linear).",
+        "",
+        "| invoices | peak memory | CSV load per 1M rows | slope | overview slope "
+        "| scale wall time |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r, s1, s2 in zip(res, csv_slope, ov_slope, strict=True):
+        rows = sum(r["rows"].values())
+        per_m = r["ingest_csv"]["load_files_s"] / rows * 1e6
+        lines.append(
+            f"| {r['invoices']:,} | {_mib(r['peak_rss'])} | {per_m:.2f} s "
+            f"| {'-' if s1 is None else f'{s1:.2f}'} | {'-' if s2 is None else f'{s2:.2f}'} "
+            f"| {r['scale_wall_s']:.0f} s |"
+        )
+    lines += ["", "Raw figures (every run): `bench/results.json`.", ""]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--full", action="store_true", help="add the 10M-invoice scale")
+    p.add_argument("--huge", action="store_true", help="add the 100M-invoice scale")
+    p.add_argument("--scales", type=int, nargs="+", help="invoice counts (replaces defaults)")
+    p.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    p.add_argument("--data-dir", type=Path, default=BENCH_DIR / "data")
+    p.add_argument("--out-dir", type=Path, default=BENCH_DIR)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--worker"]:
+        return _worker(argv[1:])
+    args = build_parser().parse_args(argv)
+    if args.runs < 1:
+        raise SystemExit("--runs must be at least 1")
+    scales = list(args.scales or DEFAULT_SCALES)
+    if args.full or args.huge:
+        scales += FULL_SCALES
+    if args.huge:
+        scales += HUGE_SCALES
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for n in sorted(set(scales)):
+        print(f"bench: {n:,} invoices...", file=sys.stderr, flush=True)
+        results.append(run_scale(n, args.data_dir.resolve(), args.runs))
+    doc = {
+        "command": "python -m bench" + ("" if not argv else " " + " ".join(argv)),
+        "runs": args.runs,
+        "as_of": _as_of().isoformat(),
+        "machine": machine(),
+        "goals": GOALS,
+        "results": results,
+        "self_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+    (args.out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (args.out_dir / "RESULTS.md").write_text(render(doc))
+    print(render(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

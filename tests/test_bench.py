@@ -1,0 +1,33 @@
+"""Smoke test of the benchmark (``make bench``) at a tiny scale, so that it cannot rot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.__main__ import main, render
+
+
+def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    assert (
+        main(["--scales", "500", "--runs", "1", "--data-dir", str(data), "--out-dir", str(out)])
+        == 0
+    )
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["runs"] == 1 and doc["machine"]["cpus"] >= 1
+    (r,) = doc["results"]
+    assert r["invoices"] == 500 and r["rows"]["invoices"] == 500
+    for key, field in (
+        ("ingest_csv", "ratio"),
+        ("ingest_parquet", "ratio"),
+        ("overview", "ratio"),
+        ("kpis_command", "speedup"),
+    ):
+        assert r[key][field] > 0
+    assert r["peak_rss"] > 10 * 2**20
+    assert r["kpis_command"]["kpis_peak_rss"] > 10 * 2**20
+    text = (out / "RESULTS.md").read_text()
+    assert text == render(doc)
+    assert "| 500 | " in text and "CPUs" in text and "DuckDB" in text
+    assert (data / "500" / "csv" / ".complete").exists()
