@@ -113,6 +113,11 @@ def overview(
     documents, with_balance = con.execute(
         _COUNTS_SQL, asof.params(dataset_id, as_of, filters)
     ).fetchone()
+    period_sales = dso.sales(con, as_of - timedelta(days=p), as_of, **kw)
+    # dso_period, bpdso and add share AR_D, not_due_D and sales(D-P, D]: computed once here
+    # with the same formula as dso.dso_period / dso.bpdso / dso.add.
+    dso_period = dso.dso_ratio(outstanding, period_sales, p)
+    best = dso.dso_ratio(not_due, period_sales, p)
     cb = dso.dso_countback(con, as_of, **kw)
     conc = concentration.concentration(con, as_of, n=s.top_n, **kw)
     woff = losses.write_off_ratio_12m(con, as_of, **kw)
@@ -130,14 +135,14 @@ def overview(
         "overdue": overdue,
         "overdue_share": (float(overdue / outstanding) if outstanding > 0 else None),
         "aging": buckets,
-        "sales_period": dso.sales(con, as_of - timedelta(days=p), as_of, **kw),
+        "sales_period": period_sales,
         "period_days": p,
-        "dso_period": dso.dso_period(con, as_of, period_days=p, **kw),
+        "dso_period": dso_period,
         "dso_average": dso.dso_average(con, as_of, period_days=p, **kw),
         "dso_countback": cb.value,
         "dso_countback_capped": cb.capped,
-        "bpdso": dso.bpdso(con, as_of, period_days=p, **kw),
-        "add": dso.add(con, as_of, period_days=p, **kw),
+        "bpdso": best,
+        "add": None if dso_period is None or best is None else dso_period - best,
         "cei": dso.cei(con, as_of, months=s.cei_months, **kw),
         "payment": behaviour.payment_behaviour(con, as_of, **kw),
         "concentration": conc,
