@@ -196,6 +196,46 @@ def customer_behaviour(
     return frame(con.execute(sql, p))
 
 
+#: Invoice-size bands for the typical delay by size: amounts incl. tax, inclusive upper bounds.
+SIZE_EDGES: tuple[Decimal, ...] = (Decimal("1000"), Decimal("10000"), Decimal("50000"))
+
+
+def size_labels(edges: tuple[Decimal, ...] = SIZE_EDGES) -> list[str]:
+    """Labels of the size bands: "<= 1000", "1000-10000", ..., "> 50000"."""
+    labels = [f"<= {edges[0]}"]
+    labels += [f"{lo}-{hi}" for lo, hi in zip(edges, edges[1:], strict=False)]
+    return labels + [f"> {edges[-1]}"]
+
+
+def delay_by_size(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters = NO_FILTERS,
+    customer_id: str | None = None,
+    edges: tuple[Decimal, ...] = SIZE_EDGES,
+) -> pd.DataFrame:
+    """Typical delay by invoice size, over the settled invoices of ``(D-365, D]``.
+
+    Bands by amount incl. tax with inclusive upper bounds ``edges`` (default 1,000, 10,000 and
+    50,000: "<= 1000", "1000-10000", "10000-50000", "> 50000"). Per band: ``invoices``
+    (count), ``amount`` (Decimal), ``avg_days_late`` (simple mean of
+    ``max(0, settle - due)``), ``median_days_late`` and ``on_time_rate`` (share settled on or
+    before the due date). Grain: the book, or one customer with ``customer_id``. Bands
+    without a settled invoice are left out. Reference: kpi-spec section 4 (same population).
+    """
+    edges = tuple(sorted(Decimal(e) for e in edges))
+    if not edges:
+        raise ValueError("at least one size edge is needed")
+    sql = _settled_sql(asof.load_sql("behaviour_by_size"))
+    params = {**_params(dataset_id, as_of, filters), "edges": list(edges), "customer": customer_id}
+    out = frame(con.execute(sql, params))
+    labels = size_labels(edges)
+    out.insert(0, "size", [labels[int(b) - 1] for b in out["band"]])
+    return out.drop(columns=["band"])
+
+
 def distribution_labels(edges: tuple[int, ...] = BUCKET_EDGES) -> list[str]:
     """Bin labels of :func:`days_late_distribution`: on_time, 1-30, ..., >120."""
     return ["on_time", *bucket_labels(edges)[1:]]

@@ -146,6 +146,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "customer_status_filter": ("Statut", "Status"),
     "customer_export": ("Exporter les factures (CSV)", "Export the invoices (CSV)"),
     "customer_days_late_title": ("Historique des retards", "Days-late history"),
+    "customer_by_size_title": (
+        "Retard typique selon le montant de la facture (TTC)",
+        "Typical delay by invoice size (incl. tax)",
+    ),
+    "col_size": ("Montant de la facture", "Invoice amount"),
+    "col_avg_days_late": ("Retard moyen", "Mean days late"),
+    "col_median_days_late": ("Retard médian", "Median days late"),
+    "col_on_time_rate": ("Payées à l'échéance", "Paid on time"),
     "customer_days_late_dist": ("Répartition des retards", "Distribution of delays"),
     "customer_payments_title": ("Paiements reçus", "Payments received"),
     "customer_disputes_title": ("Litiges ouverts", "Open disputes"),
@@ -533,10 +541,10 @@ def customer_days_late(
 ) -> dict[str, Any]:
     """The customer's payment behaviour over the invoices settled in ``(D-365, D]``.
 
-    Returns ``{settled, distribution, summary}``: ``behaviour.settled_invoices`` (one point
-    per settled invoice: settle_date, days_late), ``behaviour.days_late_distribution`` with the
-    aging edges, and the customer's row of ``behaviour.customer_behaviour`` (None without
-    history).
+    Returns ``{settled, distribution, summary, by_size}``: ``behaviour.settled_invoices`` (one
+    point per settled invoice: settle_date, days_late), ``behaviour.days_late_distribution``
+    with the aging edges, the customer's row of ``behaviour.customer_behaviour`` (None without
+    history) and ``behaviour.delay_by_size`` (typical delay by invoice size).
     """
     one = _one_customer(filters, customer_id)
     kw: dict[str, Any] = {"dataset_id": dataset_id, "filters": one}
@@ -550,6 +558,7 @@ def customer_days_late(
             con, as_of, edges=tuple(settings.bucket_edges), **kw
         ),
         "summary": summary,
+        "by_size": behaviour.delay_by_size(con, as_of, customer_id=customer_id, **kw),
     }
 
 

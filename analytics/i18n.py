@@ -255,6 +255,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # data page
     "data_title": ("Données", "Data"),
+    "data_ecb_title": (
+        "Taux BCE (pénalités de retard)",
+        "ECB rates (late-payment penalties)",
+    ),
+    "data_ecb_help": (
+        "Taux de refinancement de la BCE par date d'effet, avec sa source. Le taux en vigueur "
+        "au 1er janvier (1er juillet) s'applique au semestre, majoré de 10 points. Ajoutez une "
+        "ligne pour toute nouvelle décision.",
+        "ECB main refinancing rate by effective date, with its source. The rate in force on "
+        "1 January (1 July) applies to the half-year, plus 10 points. Add a row for any new "
+        "decision.",
+    ),
+    "data_ecb_save": ("Enregistrer les taux", "Save the rates"),
+    "data_ecb_reset": ("Revenir à la table fournie", "Back to the bundled table"),
+    "data_ecb_saved": (
+        "Taux enregistrés : les pénalités sont recalculées avec cette table.",
+        "Rates saved: penalties are computed with this table.",
+    ),
+    "data_ecb_invalid": ("Table refusée", "Table refused"),
+    "data_ecb_edited": (
+        "Table modifiée par l'utilisateur en vigueur.",
+        "The user's edited table is in force.",
+    ),
     "data_upload": (
         "Importer des fichiers (CSV, XLSX, Parquet)",
         "Upload files (CSV, XLSX, Parquet)",

@@ -32,6 +32,7 @@ Scope, as an auditor would read it:
 from __future__ import annotations
 
 import csv
+import os
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -49,6 +50,7 @@ from analytics.config import (
     RECOVERY_INDEMNITY_EUR,
     Filters,
 )
+from analytics.store import workspace_path
 
 #: The bundled ECB main refinancing rate table (one row per change, with its source).
 ECB_RATES_PATH = (
@@ -75,15 +77,55 @@ class HalfYear:
     ecb_rate: Decimal | None
 
 
+def user_rates_path() -> Path:
+    """Where the user's edited rate table lives: ``$ENCOURS_ECB_RATES`` when set, else
+    ``ecb_main_refinancing_rate.csv`` beside the workspace file."""
+    env = os.environ.get("ENCOURS_ECB_RATES")
+    if env:
+        return Path(env).expanduser()
+    return workspace_path().parent / ECB_RATES_PATH.name
+
+
+def active_rates_path() -> Path:
+    """The rate table in force: the user's edited table when it exists, else the bundled one."""
+    user = user_rates_path()
+    return user if user.is_file() else ECB_RATES_PATH
+
+
+def save_ecb_rates(rates: pd.DataFrame, path: str | Path | None = None) -> Path:
+    """Validate an edited rate table and save it as the user's table (CSV, same columns).
+
+    Raises ValueError (with the reason) and writes nothing when the table is not valid.
+    """
+    table = validate_ecb_rates(rates)
+    file = Path(path) if path is not None else user_rates_path()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(RATE_COLUMNS)
+        for row in table.itertuples(index=False):
+            writer.writerow([row.effective_date.isoformat(), str(row.rate_percent), row.source])
+    os.replace(tmp, file)
+    return file
+
+
+def reset_ecb_rates(path: str | Path | None = None) -> None:
+    """Drop the user's edited table: the bundled table is in force again."""
+    file = Path(path) if path is not None else user_rates_path()
+    file.unlink(missing_ok=True)
+
+
 def load_ecb_rates(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and validate an ECB rate table (the bundled one when ``path`` is None).
+    """Read and validate an ECB rate table (when ``path`` is None: the user's edited table if
+    there is one, else the bundled one; see :func:`active_rates_path`).
 
     CSV with the columns ``effective_date`` (ISO date), ``rate_percent`` (percent a year,
     decimal point) and ``source`` (non-empty). Dates must be strictly ascending. Returns a
     DataFrame with ``effective_date`` as ``date``, ``rate_percent`` as ``Decimal`` and
     ``source``; raises ValueError naming the first bad line otherwise.
     """
-    file = Path(path) if path is not None else ECB_RATES_PATH
+    file = Path(path) if path is not None else active_rates_path()
     with open(file, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in RATE_COLUMNS if c not in (reader.fieldnames or [])]

@@ -159,6 +159,18 @@ with tabs[1]:
     right.plotly_chart(
         credit_views.days_late_bars(late["distribution"], lang), key="customer_days_dist"
     )
+    if not late["by_size"].empty:
+        st.caption(t("customer_by_size_title"))
+        st.dataframe(
+            cc.table(
+                late["by_size"],
+                ["size", "invoices", "avg_days_late", "median_days_late", "on_time_rate"],
+                day_cols=("avg_days_late", "median_days_late"),
+                percent_cols=("on_time_rate",),
+            ),
+            hide_index=True,
+            key="customer_by_size",
+        )
 
 with tabs[2]:
     payments = cc.call("customer_payments", customer_id=customer_id)

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import i18n, ingest, mapping, schema, views
+from analytics import i18n, ingest, legal_fr, mapping, schema, views
 from analytics.pipeline import InputFile, LoadError, LoadReport, load_files
 from analytics.store import WorkspaceError
 from pages import common
@@ -281,3 +281,34 @@ if datasets:
         st.rerun()
 else:
     common.empty_state()
+
+
+def rate_table_editor() -> None:
+    """The ECB rate table used for late-payment penalties, editable and saved for the user."""
+    st.subheader(t("data_ecb_title"))
+    st.caption(t("data_ecb_help"))
+    if legal_fr.active_rates_path() != legal_fr.ECB_RATES_PATH:
+        st.info(t("data_ecb_edited"))
+    try:
+        rates = legal_fr.load_ecb_rates()
+    except ValueError as exc:
+        st.error(f"{t('data_ecb_invalid')}: {exc}")
+        rates = legal_fr.load_ecb_rates(legal_fr.ECB_RATES_PATH)
+    shown = rates.assign(rate_percent=[str(r) for r in rates["rate_percent"]])
+    edited = st.data_editor(shown, num_rows="dynamic", hide_index=True, key="ecb_editor")
+    save, reset = st.columns(2)
+    if save.button(t("data_ecb_save"), key="ecb_save"):
+        try:
+            legal_fr.save_ecb_rates(edited)
+        except ValueError as exc:
+            st.error(f"{t('data_ecb_invalid')}: {exc}")
+        else:
+            st.cache_data.clear()
+            st.success(t("data_ecb_saved"))
+    if reset.button(t("data_ecb_reset"), key="ecb_reset"):
+        legal_fr.reset_ecb_rates()
+        st.cache_data.clear()
+        st.rerun()
+
+
+rate_table_editor()

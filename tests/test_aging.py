@@ -166,7 +166,9 @@ def test_a_book_where_everything_is_paid_has_zero_outstanding(tmp_path):
     )
     assert aging.ar(con, D, dataset_id=1) == 0
     assert aging.overdue_share(con, D, dataset_id=1) is None
-    assert aging.aging(con, D, dataset_id=1).iloc[0]["count"] == 0  # settled items are not open items
+    assert (
+        aging.aging(con, D, dataset_id=1).iloc[0]["count"] == 0
+    )  # settled items are not open items
 
 
 def test_a_book_of_only_credit_notes_has_negative_outstanding_and_no_share(tmp_path):

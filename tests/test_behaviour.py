@@ -332,3 +332,36 @@ def test_days_late_lie_between_zero_and_days_to_pay_and_rates_in_zero_one(tmp_pa
     assert 0 <= result["on_time_rate"] <= 1
     assert 0 <= result["avg_days_late"]
     assert 0 <= result["weighted_days_late"] <= result["avg_days_to_pay"] + 1e-9
+
+
+def test_the_typical_delay_by_invoice_size_groups_settled_invoices_by_amount_band(tmp_path):
+    """As of D, three invoices settled in the window, bands <= 1000 / 1000-10000 / ...:
+
+    A   800.00 due D-60, paid D-50 -> 10 days late   (band <= 1000)
+    B 1,000.00 due D-60, paid D-60 ->  0 days late   (band <= 1000: the bound is inclusive)
+    C 5,000.00 due D-40, paid D-10 -> 30 days late   (band 1000-10000)
+    <= 1000: 2 invoices, 1,800.00, mean (10 + 0) / 2 = 5 days, median 5, on time 1/2
+    1000-10000: 1 invoice, 5,000.00, 30 days, on time 0; the other bands are empty (left out).
+    """
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("A", "C1", D - timedelta(days=90), "800.00", D - timedelta(days=60)),
+            inv("B", "C1", D - timedelta(days=90), "1000.00", D - timedelta(days=60)),
+            inv("C", "C2", D - timedelta(days=70), "5000.00", D - timedelta(days=40)),
+        ],
+        payments=[
+            pay(D - timedelta(days=50), "800.00", "A"),
+            pay(D - timedelta(days=60), "1000.00", "B"),
+            pay(D - timedelta(days=10), "5000.00", "C"),
+        ],
+    )
+    out = behaviour.delay_by_size(con, D, dataset_id=1)
+    assert out["size"].tolist() == ["<= 1000", "1000-10000"]
+    assert out["invoices"].tolist() == [2, 1]
+    assert out["amount"].tolist() == [Decimal("1800.00"), Decimal("5000.00")]
+    assert out["avg_days_late"].tolist() == [5.0, 30.0]
+    assert out["median_days_late"].tolist() == [5.0, 30.0]
+    assert out["on_time_rate"].tolist() == [0.5, 0.0]
+    only_c1 = behaviour.delay_by_size(con, D, dataset_id=1, customer_id="C1")
+    assert only_c1["size"].tolist() == ["<= 1000"]

@@ -55,15 +55,18 @@ def column(raw: RawTable, header: str) -> str:
     return f"c{raw.headers.index(header)}"
 
 
-def control_total(con: duckdb.DuckDBPyConnection, raw: RawTable, header: str) -> tuple[Decimal,
-                                                                                          int]:
+def control_total(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, header: str
+) -> tuple[Decimal, int]:
     """Sum of the amount column and the number of values that did not parse."""
     col = column(raw, header)
-    fmt = detect_amount_format(con, raw.table, col,
-                               default_mark="," if raw.info.separator == ";" else ".")
+    fmt = detect_amount_format(
+        con, raw.table, col, default_mark="," if raw.info.separator == ";" else "."
+    )
     expr = amount_sql(col, fmt)
-    total, bad = con.execute(f"SELECT sum({expr}), count(*) FILTER (WHERE {expr} IS NULL) "
-                             f"FROM {raw.table}").fetchall()[0]
+    total, bad = con.execute(
+        f"SELECT sum({expr}), count(*) FILTER (WHERE {expr} IS NULL) FROM {raw.table}"
+    ).fetchall()[0]
     return total, bad
 
 
@@ -76,7 +79,10 @@ def test_every_export_style_is_sniffed_as_the_manifest_says(case: dict[str, Any]
     info = sniff(DATA / case["file"])
     assert info.kind == case["kind"]
     assert (info.encoding, info.separator, info.header_row) == (
-        case["encoding"], case["separator"], case["header_row"])
+        case["encoding"],
+        case["separator"],
+        case["header_row"],
+    )
     if case["sheet"] is not None:
         assert info.sheet == case["sheet"]
         assert case["sheet"] in info.sheets
@@ -103,8 +109,9 @@ def test_every_export_style_gives_the_expected_dates(
     assert not fmt.ambiguous
     for expected in case["dates"]:
         expr = date_sql(column(raw, expected["header"]), fmt)
-        got = con.execute(f"SELECT {expr} FROM raw WHERE line_no = ?",
-                          [expected["line_no"]]).fetchall()
+        got = con.execute(
+            f"SELECT {expr} FROM raw WHERE line_no = ?", [expected["line_no"]]
+        ).fetchall()
         assert got == [(dt.date.fromisoformat(expected["value"]),)], expected
 
 
@@ -139,7 +146,8 @@ def test_a_malformed_but_readable_file_gives_the_expected_rows_and_rejects(
     raw = load(con, DATA / case["file"])
     assert raw.rows_read == case["rows_read"]
     assert [(r.line_no, r.reason) for r in raw.rejects] == [
-        (r["line_no"], r["reason"]) for r in case["rejects"]]
+        (r["line_no"], r["reason"]) for r in case["rejects"]
+    ]
     assert raw.rows_read == len(line_numbers(con)) + len(raw.rejects)
     if "headers" in case:
         assert raw.headers == case["headers"]
@@ -176,8 +184,9 @@ def test_amounts_in_words_fail_to_parse_with_their_reasons(
     case = next(m for m in MALFORMED if m["file"].endswith("amounts_in_words.csv"))
     raw = load(con, DATA / case["file"])
     expr = amount_error_sql(column(raw, case["amount_header"]), AmountFormat(","))
-    rows = con.execute(f"SELECT line_no, {expr} FROM raw WHERE {expr} IS NOT NULL "
-                       "ORDER BY line_no").fetchall()
+    rows = con.execute(
+        f"SELECT line_no, {expr} FROM raw WHERE {expr} IS NOT NULL ORDER BY line_no"
+    ).fetchall()
     assert rows == [(b["line_no"], b["reason"]) for b in case["bad_amounts"]]
 
 
@@ -223,11 +232,17 @@ def test_a_first_line_longer_than_one_megabyte_is_refused(tmp_path: Path) -> Non
 def test_a_file_of_1001_columns_is_refused_and_1000_columns_are_read(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    ok = write(tmp_path, "ok.csv", ";".join(f"h{i}" for i in range(1000)) + "\n"
-               + ";".join("1" for _ in range(1000)) + "\n")
+    ok = write(
+        tmp_path,
+        "ok.csv",
+        ";".join(f"h{i}" for i in range(1000)) + "\n" + ";".join("1" for _ in range(1000)) + "\n",
+    )
     assert len(load(con, ok).headers) == 1000
-    wide = write(tmp_path, "wide.csv", ";".join(f"h{i}" for i in range(1001)) + "\n"
-                 + ";".join("1" for _ in range(1001)) + "\n")
+    wide = write(
+        tmp_path,
+        "wide.csv",
+        ";".join(f"h{i}" for i in range(1001)) + "\n" + ";".join("1" for _ in range(1001)) + "\n",
+    )
     with pytest.raises(IngestError, match="1001 columns"):
         sniff(wide)
 
@@ -293,13 +308,17 @@ def test_an_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
         sniff(write(tmp_path, "x.csv", "a;b\n1;2\n"), encoding="klingon")
 
 
-@pytest.mark.parametrize(("raw_bytes", "expected"), [
-    (b"a;b\n\xe9t\xe9;1\n", "cp1252"),
-    (b"a;b\n\x81t\xe9;1\n", "latin-1"),
-    ("a;b\nété;1\n".encode(), "utf-8"),
-    (codecs.BOM_UTF8 + "a;b\nété;1\n".encode(), "utf-8-sig"),
-    ("a;b\nété;1\n".encode("utf-16"), "utf-16"),
-], ids=["cp1252", "latin-1", "utf-8", "utf-8-bom", "utf-16"])
+@pytest.mark.parametrize(
+    ("raw_bytes", "expected"),
+    [
+        (b"a;b\n\xe9t\xe9;1\n", "cp1252"),
+        (b"a;b\n\x81t\xe9;1\n", "latin-1"),
+        ("a;b\nété;1\n".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "a;b\nété;1\n".encode(), "utf-8-sig"),
+        ("a;b\nété;1\n".encode("utf-16"), "utf-16"),
+    ],
+    ids=["cp1252", "latin-1", "utf-8", "utf-8-bom", "utf-16"],
+)
 def test_the_encoding_is_the_first_that_decodes_the_whole_file(
     con: duckdb.DuckDBPyConnection, tmp_path: Path, raw_bytes: bytes, expected: str
 ) -> None:
@@ -347,7 +366,8 @@ def test_an_excel_text_forced_cell_and_quoted_separators_survive(
 ) -> None:
     raw = load(con, write(tmp_path, "q.csv", 'Id,Name,Amount\n="00123","Dupont, SA","1,234.50"\n'))
     assert con.execute("SELECT c0, c1, c2 FROM raw").fetchall() == [
-        ('="00123"', "Dupont, SA", "1,234.50")]
+        ('="00123"', "Dupont, SA", "1,234.50")
+    ]
     assert raw.rows_read == 1
 
 
@@ -366,15 +386,25 @@ def test_the_table_name_must_be_a_plain_identifier(con: duckdb.DuckDBPyConnectio
         read_raw(con, info, "raw; DROP TABLE x")
 
 
-@pytest.mark.parametrize("name", ["styles/sage_fr_cp1252.csv", "malformed/ragged_rows.csv",
-                                  "malformed/multiline_quoted.csv", "styles/odoo_export.parquet",
-                                  "styles/cegid_balance_agee.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "styles/sage_fr_cp1252.csv",
+        "malformed/ragged_rows.csv",
+        "malformed/multiline_quoted.csv",
+        "styles/odoo_export.parquet",
+        "styles/cegid_balance_agee.xlsx",
+    ],
+)
 def test_the_raw_table_has_text_columns_and_a_line_number_on_every_path(
     con: duckdb.DuckDBPyConnection, name: str
 ) -> None:
     raw = load(con, DATA / name)
-    cols = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                            "WHERE table_name = 'raw'").fetchall())
+    cols = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'raw'"
+        ).fetchall()
+    )
     assert cols.pop("line_no") == "BIGINT"
     assert cols == {f"c{i}": "VARCHAR" for i in range(len(raw.headers))}
 
@@ -388,7 +418,8 @@ def test_line_numbers_follow_the_file_even_without_insertion_order(
     mismatched = con.execute("SELECT count(*) FROM raw WHERE CAST(c0 AS BIGINT) <> line_no")
     assert mismatched.fetchall() == [(0,)]
     assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [
-        (False,)]
+        (False,)
+    ]
 
 
 def test_no_work_table_is_left_behind(con: duckdb.DuckDBPyConnection) -> None:
@@ -397,13 +428,28 @@ def test_no_work_table_is_left_behind(con: duckdb.DuckDBPyConnection) -> None:
     assert tables == {"raw"}
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, None), ("", None), ("  ", None), ("abc", "abc"), (True, "true"), (False, "false"),
-    (1234.0, "1234"), (1234.56, "1234.56"), (1234.5600000001, "1234.56"), (0.1 + 0.2, "0.3"),
-    (-250.0, "-250"), (12, "12"), (dt.date(2026, 1, 31), "2026-01-31"),
-    (dt.datetime(2026, 1, 31), "2026-01-31"), (dt.datetime(2026, 1, 31, 13, 5), "2026-01-31 13:05:00"),
-    (float("nan"), None),
-], ids=lambda v: repr(v))
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("  ", None),
+        ("abc", "abc"),
+        (True, "true"),
+        (False, "false"),
+        (1234.0, "1234"),
+        (1234.56, "1234.56"),
+        (1234.5600000001, "1234.56"),
+        (0.1 + 0.2, "0.3"),
+        (-250.0, "-250"),
+        (12, "12"),
+        (dt.date(2026, 1, 31), "2026-01-31"),
+        (dt.datetime(2026, 1, 31), "2026-01-31"),
+        (dt.datetime(2026, 1, 31, 13, 5), "2026-01-31 13:05:00"),
+        (float("nan"), None),
+    ],
+    ids=lambda v: repr(v),
+)
 def test_a_spreadsheet_cell_becomes_the_text_a_csv_export_would_hold(
     value: Any, expected: str | None
 ) -> None:
@@ -426,12 +472,16 @@ def reference_rows(text: str, sep: str, header_line: int, n: int) -> tuple[list[
     return good, bad
 
 
-line_kinds = st.lists(st.sampled_from(["row", "row", "row", "blank", "crlf_blank", "short",
-                                       "long", "empty_fields"]), min_size=0, max_size=40)
+line_kinds = st.lists(
+    st.sampled_from(["row", "row", "row", "blank", "crlf_blank", "short", "long", "empty_fields"]),
+    min_size=0,
+    max_size=40,
+)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(kinds=line_kinds, titles=st.integers(min_value=0, max_value=2))
 def test_line_numbers_match_a_line_by_line_reference(
     tmp_path: Path, kinds: list[str], titles: int
@@ -440,8 +490,16 @@ def test_line_numbers_match_a_line_by_line_reference(
     assume(kinds.count("row") > max(kinds.count("long"), kinds.count("short")))
     lines = [f"Export {i}" for i in range(titles)] + ([""] if titles else []) + ["a;b;c"]
     for i, kind in enumerate(kinds):
-        lines.append({"row": f"{i};x;y", "blank": "", "crlf_blank": "\r", "short": f"{i};x",
-                      "long": f"{i};x;y;z", "empty_fields": f"{i};;"}[kind])
+        lines.append(
+            {
+                "row": f"{i};x;y",
+                "blank": "",
+                "crlf_blank": "\r",
+                "short": f"{i};x",
+                "long": f"{i};x;y;z",
+                "empty_fields": f"{i};;",
+            }[kind]
+        )
     text = "\n".join(lines) + "\n"
     path = tmp_path / "ref.csv"
     path.write_text(text, encoding="utf-8", newline="")
@@ -502,13 +560,18 @@ def test_quoted_fields_over_several_lines_fall_back_to_exact_line_numbers(
 # Any bytes: read, or a clear IngestError, never another exception
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=st.one_of(
-    st.binary(max_size=400),
-    st.text(alphabet=st.sampled_from(list("ab1,;\t|\"\n\r é€\x00")), max_size=300)
-    .map(lambda s: s.encode("utf-8")),
-), suffix=st.sampled_from([".csv", ".xlsx", ".parquet", ".txt"]))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=400),
+        st.text(alphabet=st.sampled_from(list('ab1,;\t|"\n\r é€\x00')), max_size=300).map(
+            lambda s: s.encode("utf-8")
+        ),
+    ),
+    suffix=st.sampled_from([".csv", ".xlsx", ".parquet", ".txt"]),
+)
 def test_any_bytes_either_read_or_raise_a_clear_ingest_error(
     tmp_path: Path, content: bytes, suffix: str
 ) -> None:

@@ -576,3 +576,48 @@ def test_filters_select_invoices_without_changing_how_cash_was_allocated(tmp_pat
     rows = late(con, date(2024, 6, 30), filters=Filters(entity=("E2",)))
     assert list(rows) == ["C2"]
     assert rows["C2"]["penalty"] == Decimal("24.23")
+
+
+def test_an_edited_rate_table_saved_by_the_user_is_the_one_in_force_until_reset(
+    tmp_path, monkeypatch
+):
+    """The user's table (saved beside the workspace) replaces the bundled one; reset restores it."""
+    user_file = tmp_path / "rates.csv"
+    monkeypatch.setenv("ENCOURS_ECB_RATES", str(user_file))
+    bundled = legal_fr.load_ecb_rates()
+    edited = pd.concat(
+        [
+            bundled,
+            pd.DataFrame(
+                [
+                    {
+                        "effective_date": date(2026, 9, 10),
+                        "rate_percent": "1.90",
+                        "source": "ECB press release of 10 September 2026",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    assert legal_fr.save_ecb_rates(edited) == user_file
+    assert legal_fr.active_rates_path() == user_file
+    reloaded = legal_fr.load_ecb_rates()
+    assert len(reloaded) == len(bundled) + 1
+    assert legal_fr.rate_in_force(reloaded, date(2026, 12, 31)) == Decimal("1.90")
+    legal_fr.reset_ecb_rates()
+    assert legal_fr.active_rates_path() == legal_fr.ECB_RATES_PATH
+
+
+def test_an_invalid_edited_rate_table_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
+    user_file = tmp_path / "rates.csv"
+    monkeypatch.setenv("ENCOURS_ECB_RATES", str(user_file))
+    bad = pd.DataFrame(
+        [
+            {"effective_date": "2026-01-01", "rate_percent": "2", "source": "x"},
+            {"effective_date": "2025-01-01", "rate_percent": "3", "source": "y"},
+        ]
+    )
+    with pytest.raises(ValueError, match="not strictly ascending"):
+        legal_fr.save_ecb_rates(bad)
+    assert not user_file.exists()

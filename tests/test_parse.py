@@ -49,8 +49,9 @@ def load(con: duckdb.DuckDBPyConnection, *columns: list[str | None], table: str 
     unnested = ", ".join(f"unnest(${n}::VARCHAR[]) AS {n}" for n in names)
     params = dict(zip(names, columns, strict=True))
     params["i"] = list(range(len(columns[0])))
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT unnest($i::INTEGER[]) AS i, "
-                f"{unnested}", params)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT unnest($i::INTEGER[]) AS i, {unnested}", params
+    )
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, values: list[str | None], expr: str) -> list:
@@ -111,8 +112,9 @@ AMOUNTS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "mark", "expected"), AMOUNTS,
-                         ids=[f"{a[0]!r}-with-{a[1]!r}" for a in AMOUNTS])
+@pytest.mark.parametrize(
+    ("text", "mark", "expected"), AMOUNTS, ids=[f"{a[0]!r}-with-{a[1]!r}" for a in AMOUNTS]
+)
 def test_an_amount_written_in_any_export_style_is_read_to_the_cent(
     con: duckdb.DuckDBPyConnection, text: str, mark: str, expected: str
 ) -> None:
@@ -138,8 +140,9 @@ def test_an_unparseable_amount_is_null_with_a_reason(
 ) -> None:
     fmt = AmountFormat(mark)
     load(con, [text])
-    value, why = con.execute(f"SELECT {amount_sql('c0', fmt)}, {amount_error_sql('c0', fmt)} "
-                             "FROM t").fetchall()[0]
+    value, why = con.execute(
+        f"SELECT {amount_sql('c0', fmt)}, {amount_error_sql('c0', fmt)} FROM t"
+    ).fetchall()[0]
     assert value is None
     assert why == reason
 
@@ -149,8 +152,9 @@ def test_a_blank_amount_is_null_without_a_reason(
     con: duckdb.DuckDBPyConnection, text: str | None
 ) -> None:
     load(con, [text])
-    row = con.execute(f"SELECT {amount_sql('c0', COMMA)}, {amount_error_sql('c0', COMMA)} "
-                      "FROM t").fetchall()[0]
+    row = con.execute(
+        f"SELECT {amount_sql('c0', COMMA)}, {amount_error_sql('c0', COMMA)} FROM t"
+    ).fetchall()[0]
     assert row == (None, None)
 
 
@@ -171,8 +175,7 @@ def test_a_french_column_is_detected_as_decimal_comma(con: duckdb.DuckDBPyConnec
     """Votes: '1 234,56' and '12,5' and '0,99' -> comma (3); '1,234' votes for nothing."""
     load(con, ["1 234,56", "12,5", "1,234", "0,99", None])
     fmt = detect_amount_format(con, "t", "c0", default_mark=".")
-    assert (fmt.decimal_mark, fmt.comma_votes, fmt.point_votes, fmt.ambiguous) == (",", 3, 0,
-                                                                                     False)
+    assert (fmt.decimal_mark, fmt.comma_votes, fmt.point_votes, fmt.ambiguous) == (",", 3, 0, False)
 
 
 def test_a_us_column_is_detected_as_decimal_point(con: duckdb.DuckDBPyConnection) -> None:
@@ -202,8 +205,13 @@ def test_a_column_name_that_is_not_an_identifier_is_refused() -> None:
         amount_sql('c0"; DROP TABLE t; --', COMMA)
 
 
-NUMBERS = [("10,25", ",", "10.25"), ("10.25 %", ".", "10.25"), ("10,25%", ",", "10.25"),
-           ("3", ".", "3"), ("0,1234", ",", "0.1234")]
+NUMBERS = [
+    ("10,25", ",", "10.25"),
+    ("10.25 %", ".", "10.25"),
+    ("10,25%", ",", "10.25"),
+    ("3", ".", "3"),
+    ("0,1234", ",", "0.1234"),
+]
 
 
 @pytest.mark.parametrize(("text", "mark", "expected"), NUMBERS, ids=[n[0] for n in NUMBERS])
@@ -255,13 +263,27 @@ def fmt_plain(x: Decimal) -> str:
     return f"{x:.2f}"
 
 
-STYLES = [(fmt_french, ","), (fmt_french_narrow, ","), (fmt_sap, ","), (fmt_us, "."),
-          (fmt_parens, "."), (fmt_swiss, "."), (fmt_plain, ".")]
-money = st.decimals(min_value=Decimal("-9999999999.99"), max_value=Decimal("9999999999.99"),
-                    places=2, allow_nan=False, allow_infinity=False)
+STYLES = [
+    (fmt_french, ","),
+    (fmt_french_narrow, ","),
+    (fmt_sap, ","),
+    (fmt_us, "."),
+    (fmt_parens, "."),
+    (fmt_swiss, "."),
+    (fmt_plain, "."),
+]
+money = st.decimals(
+    min_value=Decimal("-9999999999.99"),
+    max_value=Decimal("9999999999.99"),
+    places=2,
+    allow_nan=False,
+    allow_infinity=False,
+)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(values=st.lists(money, min_size=1, max_size=20))
 def test_any_amount_formatted_in_each_style_parses_back_to_the_cent(
     con: duckdb.DuckDBPyConnection, values: list[Decimal]
@@ -273,10 +295,12 @@ def test_any_amount_formatted_in_each_style_parses_back_to_the_cent(
             texts.append(style(v))
             marks.append(mark)
     load(con, texts)
-    got_comma = [r[0] for r in con.execute(f"SELECT {amount_sql('c0', COMMA)} FROM t ORDER BY i")
-                 .fetchall()]
-    got_point = [r[0] for r in con.execute(f"SELECT {amount_sql('c0', POINT)} FROM t ORDER BY i")
-                 .fetchall()]
+    got_comma = [
+        r[0] for r in con.execute(f"SELECT {amount_sql('c0', COMMA)} FROM t ORDER BY i").fetchall()
+    ]
+    got_point = [
+        r[0] for r in con.execute(f"SELECT {amount_sql('c0', POINT)} FROM t ORDER BY i").fetchall()
+    ]
     expected = [v for v in values for _ in STYLES]
     got = [c if m == "," else p for c, p, m in zip(got_comma, got_point, marks, strict=True)]
     assert got == expected
@@ -317,8 +341,9 @@ DATES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "fmt", "expected"), DATES,
-                         ids=[f"{d[0]!r}-{d[1].order}" for d in DATES])
+@pytest.mark.parametrize(
+    ("text", "fmt", "expected"), DATES, ids=[f"{d[0]!r}-{d[1].order}" for d in DATES]
+)
 def test_a_date_written_in_any_export_style_is_read(
     con: duckdb.DuckDBPyConnection, text: str, fmt: DateFormat, expected: dt.date
 ) -> None:
@@ -343,8 +368,9 @@ def test_an_impossible_or_unknown_date_is_null_with_a_reason(
     con: duckdb.DuckDBPyConnection, text: str, reason: str
 ) -> None:
     load(con, [text])
-    value, why = con.execute(f"SELECT {date_sql('c0', DMY)}, {date_error_sql('c0', DMY)} "
-                             "FROM t").fetchall()[0]
+    value, why = con.execute(
+        f"SELECT {date_sql('c0', DMY)}, {date_error_sql('c0', DMY)} FROM t"
+    ).fetchall()[0]
     assert value is None
     assert why == reason
 
@@ -405,16 +431,29 @@ def test_an_unknown_date_order_is_refused() -> None:
         DateFormat("ydm")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(days=st.lists(st.dates(min_value=dt.date(1970, 1, 1), max_value=dt.date(2069, 12, 31)),
-                     min_size=1, max_size=20))
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    days=st.lists(
+        st.dates(min_value=dt.date(1970, 1, 1), max_value=dt.date(2069, 12, 31)),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_any_date_written_day_first_or_as_iso_or_serial_reads_back(
     con: duckdb.DuckDBPyConnection, days: list[dt.date]
 ) -> None:
     texts: list[str | None] = []
     for d in days:
-        texts += [d.isoformat(), f"{d:%d/%m/%Y}", f"{d.day}/{d.month}/{d:%y}", f"{d:%d.%m.%Y}",
-                  str((d - dt.date(1899, 12, 30)).days), f"{d.day} {d:%b %Y}"]
+        texts += [
+            d.isoformat(),
+            f"{d:%d/%m/%Y}",
+            f"{d.day}/{d.month}/{d:%y}",
+            f"{d:%d.%m.%Y}",
+            str((d - dt.date(1899, 12, 30)).days),
+            f"{d.day} {d:%b %Y}",
+        ]
     got = evaluate(con, texts, date_sql("c0", DMY))
     assert got == [d for d in days for _ in range(6)]
 
@@ -422,9 +461,25 @@ def test_any_date_written_day_first_or_as_iso_or_serial_reads_back(
 # --------------------------------------------------------------------------------------------
 # Booleans, identifiers, text
 
-BOOLS = [("Oui", True), ("NON", False), ("o", True), ("N", False), ("Yes", True), ("no", False),
-         ("Y", True), ("n", False), ("True", True), ("FALSE", False), ("Vrai", True),
-         ("faux", False), ("1", True), ("0", False), ("X", True), ("x", True), (" oui ", True)]
+BOOLS = [
+    ("Oui", True),
+    ("NON", False),
+    ("o", True),
+    ("N", False),
+    ("Yes", True),
+    ("no", False),
+    ("Y", True),
+    ("n", False),
+    ("True", True),
+    ("FALSE", False),
+    ("Vrai", True),
+    ("faux", False),
+    ("1", True),
+    ("0", False),
+    ("X", True),
+    ("x", True),
+    (" oui ", True),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), BOOLS, ids=[b[0] for b in BOOLS])
@@ -444,13 +499,23 @@ def test_a_blank_flag_is_null_so_the_caller_applies_the_default(
 
 def test_an_unknown_flag_is_null_with_a_reason(con: duckdb.DuckDBPyConnection) -> None:
     load(con, ["peut-être"])
-    value, why = con.execute(f"SELECT {bool_sql('c0')}, {bool_error_sql('c0')} FROM t").fetchall()[0]
+    value, why = con.execute(f"SELECT {bool_sql('c0')}, {bool_error_sql('c0')} FROM t").fetchall()[
+        0
+    ]
     assert value is None
     assert why.startswith("'peut-être' is not yes/no")
 
 
-IDS = [("00123", "00123"), (" 00123 ", "00123"), ('="00123"', "00123"), ("C001", "C001"),
-       ("FA-2026-0001", "FA-2026-0001"), ("", None), ("   ", None), ('=""', None)]
+IDS = [
+    ("00123", "00123"),
+    (" 00123 ", "00123"),
+    ('="00123"', "00123"),
+    ("C001", "C001"),
+    ("FA-2026-0001", "FA-2026-0001"),
+    ("", None),
+    ("   ", None),
+    ('=""', None),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), IDS, ids=[i[0] or "blank" for i in IDS])

@@ -203,3 +203,23 @@ def test_the_collections_page_switches_to_english(at):
     shown = metrics(at)
     assert "Items to chase" in shown
     assert shown["Amount to chase"].startswith("€")
+
+
+def test_the_drill_down_shows_the_customers_typical_delay_by_invoice_size(at, sample_workspace):
+    from analytics import behaviour
+
+    with Workspace(sample_workspace) as ws:
+        con = ws.cursor()
+        habits = behaviour.customer_behaviour(con, D, dataset_id=1)
+        regular = habits.sort_values(["invoices", "customer_id"], ascending=[False, True])
+        customer = regular.iloc[0]["customer_id"]
+        by_size = credit_views.customer_days_late(con, D, customer_id=customer, **KW)["by_size"]
+        con.close()
+    assert not by_size.empty
+    open_page(at, "pages/customer.py", customer=customer)
+    shown = table_with(at, "Retard médian")
+    assert list(shown["Montant de la facture"]) == list(by_size["size"])
+    assert list(shown.iloc[:, 1]) == [str(n) for n in by_size["invoices"]]
+    assert list(shown["Retard médian"]) == [
+        i18n.fmt_days(float(v), "fr") for v in by_size["median_days_late"]
+    ]

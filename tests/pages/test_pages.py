@@ -350,3 +350,23 @@ def test_the_overview_report_downloads_hold_the_overview_figures(app, shared_fil
     assert metrics(app)["Encours"] == euros(outstanding)
     assert cfo_report_xlsx(data, "fr")[:2] == b"PK"
     assert i18n.fmt_money(outstanding, "fr", "EUR") in cfo_report_html(data, "fr")
+
+
+def test_the_data_page_shows_which_ecb_rate_table_is_in_force_and_resets_it(small_app, tmp_path):
+    """A table saved by the user is announced on the data page; the reset button removes it."""
+    import pandas as pd
+
+    from analytics import legal_fr
+
+    bundled = legal_fr.load_ecb_rates(legal_fr.ECB_RATES_PATH)
+    extra = pd.DataFrame(
+        [{"effective_date": "2026-09-10", "rate_percent": "1.90", "source": "ECB decision"}]
+    )
+    saved = legal_fr.save_ecb_rates(pd.concat([bundled, extra], ignore_index=True))
+    small_app.switch_page("pages/data.py").run()
+    no_exception(small_app)
+    assert any(i18n.t("data_ecb_edited", "fr") in i.value for i in small_app.info)
+    small_app.button(key="ecb_reset").click().run()
+    no_exception(small_app)
+    assert not saved.exists()
+    assert not any(i18n.t("data_ecb_edited", "fr") in i.value for i in small_app.info)
