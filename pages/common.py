@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import i18n, views
+from analytics import credit_views, i18n, views
 from analytics.asof import MixedCurrencyError
 from analytics.config import Filters, Settings
 from analytics.pipeline import InputFile, load_files
@@ -181,8 +181,13 @@ def empty_state() -> None:
     right.page_link(PAGE_DATA, label=t("empty_go_upload"), icon=":material/upload:")
 
 
+#: The page-facing facades whose functions ``call`` and ``call_for`` cache.
+FACADES = {"views": views, "credit_views": credit_views}
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached(
+    facade: str,
     name: str,
     ws_path: str,
     dataset_id: int,
@@ -192,7 +197,7 @@ def _cached(
     settings_json: str,
     kwargs_json: str,
 ) -> Any:
-    fn = getattr(views, name)
+    fn = getattr(FACADES[facade], name)
     con = workspace(ws_path).cursor()
     try:
         return fn(
@@ -207,11 +212,12 @@ def _cached(
         con.close()
 
 
-def call_for(c: Context, name: str, **kwargs: Any) -> Any:
-    """``views.<name>`` for an explicit context, cached; usable outside a script run (the
+def call_for(c: Context, name: str, *, facade: str = "views", **kwargs: Any) -> Any:
+    """``<facade>.<name>`` for an explicit context, cached; usable outside a script run (the
     deferred data of a download button)."""
     assert c.dataset is not None and c.as_of is not None
     return _cached(
+        facade,
         name,
         c.ws_path,
         c.dataset.dataset_id,
@@ -234,6 +240,7 @@ def call(
     assert c.dataset is not None and c.as_of is not None
     try:
         return _cached(
+            "views",
             name,
             c.ws_path,
             c.dataset.dataset_id,

@@ -7,17 +7,14 @@ the as-of date, the filters, the settings and the keyword arguments: never on a 
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analytics import credit_views, i18n, views
+from analytics import credit_views, i18n
 from analytics.asof import MixedCurrencyError
-from analytics.config import Filters
 from pages import common
 
 PAGE_CUSTOMER = "pages/customer.py"
@@ -36,50 +33,14 @@ def t(key: str, **values: object) -> str:
     return credit_views.t(key, lang(), **values)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached(
-    name: str,
-    ws_path: str,
-    dataset_id: int,
-    sha256: str,
-    as_of: date,
-    filters: Filters,
-    settings_json: str,
-    kwargs_json: str,
-) -> Any:
-    fn = getattr(credit_views, name)
-    con = common.workspace(ws_path).cursor()
-    try:
-        return fn(
-            con,
-            as_of,
-            dataset_id=dataset_id,
-            filters=filters,
-            settings=views.settings_from_json(settings_json),
-            **json.loads(kwargs_json),
-        )
-    finally:
-        con.close()
-
-
 def call(name: str, **kwargs: Any) -> Any:
     """``credit_views.<name>`` for the current context, cached.
 
     Several currencies without a currency filter: a warning, and the page stops.
     """
     c = common.require_data()
-    assert c.dataset is not None and c.as_of is not None
     try:
-        return _cached(
-            name,
-            c.ws_path,
-            c.dataset.dataset_id,
-            c.dataset.sha256,
-            c.as_of,
-            c.filters,
-            views.settings_to_json(c.settings),
-            json.dumps(kwargs, sort_keys=True),
-        )
+        return common.call_for(c, name, facade="credit_views", **kwargs)
     except MixedCurrencyError:
         st.warning(common.t("mixed_currency"))
         st.stop()
