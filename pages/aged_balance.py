@@ -103,4 +103,5 @@ st.download_button(
     file_name=f"balance-agee-{c.as_of.isoformat()}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="aged_export",
+    on_click="ignore",
 )

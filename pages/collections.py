@@ -87,6 +87,7 @@ left.download_button(
     file_name=f"relances-{c.as_of.isoformat()}.csv",
     mime="text/csv",
     key="collections_csv",
+    on_click="ignore",
 )
 right.download_button(
     t("collections_export_xlsx"),
@@ -94,6 +95,7 @@ right.download_button(
     file_name=f"relances-{c.as_of.isoformat()}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="collections_xlsx",
+    on_click="ignore",
 )
 
 with st.expander(t("collections_top_links"), expanded=True):

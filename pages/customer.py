@@ -143,6 +143,7 @@ with tabs[0]:
         file_name=f"factures-{customer_id}-{c.as_of.isoformat()}.csv",
         mime="text/csv",
         key="customer_export",
+        on_click="ignore",
     )
 
 with tabs[1]:

@@ -245,6 +245,7 @@ if datasets:
             file_name=f"rejected-{shown_id}.csv",
             mime="text/csv",
             key="rejects_download",
+            on_click="ignore",
         )
 
     st.subheader(t("data_quality"))

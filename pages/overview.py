@@ -173,6 +173,7 @@ left.download_button(
     file_name=f"encours-{c.as_of.isoformat()}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="report_xlsx",
+    on_click="ignore",
 )
 right.download_button(
     t("report_html"),
@@ -180,4 +181,5 @@ right.download_button(
     file_name=f"encours-{c.as_of.isoformat()}.html",
     mime="text/html",
     key="report_html",
+    on_click="ignore",
 )
