@@ -76,7 +76,7 @@ _ONE_DATE = {
     FROM inv_all AS a""",
     "own_rows": """SELECT CAST($as_of AS DATE) AS as_of, e.invoice_id,
            SUM(e.paid) AS paid, SUM(e.written_off) AS written_off,
-           MAX(e.event_date) AS last_event
+           MAX(e.event_date) AS last_event, COUNT(*) AS n_events
     FROM own_ev AS e
     GROUP BY e.invoice_id""",
     "cash_rows": """SELECT CAST($as_of AS DATE) AS as_of, p.customer_id, p.currency,
@@ -118,7 +118,7 @@ kept AS (
      AND d.as_of < COALESCE(k.dropped_from, DATE '9999-12-31')""",
     "own_rows": """SELECT d.as_of, e.invoice_id,
            SUM(e.paid) AS paid, SUM(e.written_off) AS written_off,
-           MAX(e.event_date) AS last_event
+           MAX(e.event_date) AS last_event, COUNT(*) AS n_events
     FROM own_ev AS e
     LEFT JOIN kept AS k ON k.invoice_id = e.invoice_id
     JOIN asof_dates AS d
@@ -142,12 +142,13 @@ own_cum AS (
                PARTITION BY e.invoice_id ORDER BY e.event_date
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
     FROM own_ev AS e
+    SEMI JOIN base AS b ON b.invoice_id = e.invoice_id AND b.n_events > 1
 ),
 own_settle AS (
     SELECT c.invoice_id, MIN(c.event_date) AS settled_on
     FROM own_cum AS c
-    JOIN inv_all AS a ON a.invoice_id = c.invoice_id
-    WHERE (a.amount >= 0 AND c.cum >= a.amount) OR (a.amount < 0 AND c.cum <= a.amount)
+    JOIN base AS b ON b.invoice_id = c.invoice_id
+    WHERE (b.amount >= 0 AND c.cum >= b.amount) OR (b.amount < 0 AND c.cum <= b.amount)
     GROUP BY c.invoice_id
 ),
 cash_cum AS (
@@ -183,12 +184,18 @@ _SETTLE_JOINS = """
     LEFT JOIN own_settle AS os ON os.invoice_id = b.invoice_id
     LEFT JOIN fifo_covered AS fc ON fc.as_of = b.as_of AND fc.invoice_id = b.invoice_id"""
 
+# An invoice with a single own event (one payment or one write-off) that covers it was settled
+# on that event's date; only invoices with several events need the running sum of own_cum.
 _SETTLE_EXPR = """CASE
                WHEN NOT h.has_payments AND b.settled_date <= b.as_of THEN b.settled_date
                WHEN COALESCE(f.alloc, 0) > 0 THEN GREATEST(
                    b.invoice_date,
                    COALESCE(b.last_event, b.invoice_date),
                    COALESCE(fc.covered_on, b.as_of))
+               WHEN b.n_events = 1
+                AND ((b.amount >= 0 AND b.own_paid + b.wo >= b.amount)
+                     OR (b.amount < 0 AND b.own_paid + b.wo <= b.amount))
+               THEN GREATEST(b.invoice_date, b.last_event)
                ELSE GREATEST(b.invoice_date, COALESCE(os.settled_on, b.invoice_date))
            END"""
 
@@ -242,7 +249,7 @@ def open_items_sql(*, settle: bool = True) -> str:
     return _open_items(False, settle)
 
 
-def open_items_history_sql(*, settle: bool = False) -> str:
+def open_items_history_sql() -> str:
     """Like :func:`open_items_sql` for several as-of dates at once (column ``as_of``).
 
     Parameters: ``$dataset_id``, ``$as_of_dates`` (DATE[]) and the filter lists; build them
@@ -253,7 +260,7 @@ def open_items_history_sql(*, settle: bool = False) -> str:
     0, so every sum is unchanged, and consecutive month ends (at most 31 days apart) still see
     it on both sides of its closing month.
     """
-    return _open_items(True, settle)
+    return _open_items(True, False)
 
 
 def filter_params(filters: Filters = NO_FILTERS) -> dict[str, list[str]]:

@@ -326,7 +326,7 @@ def test_the_history_sql_gives_each_date_its_own_open_amounts(tmp_path):
         invoices=[inv("A", "C1", date(2024, 1, 15), "100")],
         payments=[pay(date(2024, 2, 10), "40", "A"), pay(date(2024, 3, 10), "60", "A")],
     )
-    sql = asof.compose("open_items_list", open_items=asof.open_items_history_sql(settle=True))
+    sql = asof.compose("open_items_list", open_items=asof.open_items_history_sql())
     dates = [date(2023, 12, 31), date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31)]
     rows = con.execute(sql, asof.history_params(1, dates)).fetchall()
     names = [c[0] for c in con.description]

@@ -74,21 +74,22 @@ base AS (
     SELECT n.*,
            COALESCE(o.paid, 0) AS own_paid,
            COALESCE(o.written_off, 0) AS wo,
-           o.last_event
+           o.last_event,
+           COALESCE(o.n_events, 0) AS n_events
     FROM inv AS n
     LEFT JOIN own AS o ON o.as_of = n.as_of AND o.invoice_id = n.invoice_id
 ),
 fifo_in AS (
-    SELECT n.as_of, n.invoice_id, n.customer_id, n.currency, c.cash,
-           GREATEST(n.amount - COALESCE(o.paid, 0) - COALESCE(o.written_off, 0), 0) AS pos_open,
-           COALESCE(SUM(GREATEST(n.amount - COALESCE(o.paid, 0) - COALESCE(o.written_off, 0), 0))
-               OVER (PARTITION BY n.as_of, n.customer_id, n.currency
-                     ORDER BY n.due_date, n.invoice_date, n.invoice_id
+    SELECT b.as_of, b.invoice_id, b.customer_id, b.currency, c.cash,
+           b.amount - b.own_paid - b.wo AS pos_open,
+           COALESCE(SUM(b.amount - b.own_paid - b.wo)
+               OVER (PARTITION BY b.as_of, b.customer_id, b.currency
+                     ORDER BY b.due_date, b.invoice_date, b.invoice_id
                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum_before
-    FROM inv AS n
+    FROM base AS b
     JOIN cash AS c
-      ON c.as_of = n.as_of AND c.customer_id = n.customer_id AND c.currency = n.currency
-    LEFT JOIN own AS o ON o.as_of = n.as_of AND o.invoice_id = n.invoice_id
+      ON c.as_of = b.as_of AND c.customer_id = b.customer_id AND c.currency = b.currency
+    WHERE b.amount - b.own_paid - b.wo > 0
 ),
 fifo AS (
     SELECT as_of, invoice_id, customer_id, currency, pos_open, cum_before,
