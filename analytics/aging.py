@@ -16,7 +16,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from analytics import asof
+from analytics import asof, itemcache
 from analytics.config import BUCKET_EDGES, NO_FILTERS, Filters, bucket_labels
 
 #: Grouping keys accepted by ``aging(by=...)``: key -> schema columns grouped on.
@@ -126,7 +126,7 @@ def aging(
     key_list = ", ".join(keys)
     sql = asof.compose(
         "aging",
-        open_items=asof.open_items_sql(settle=False),
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
         age=_age_sql(basis),
         select=select,
         keys=key_list,
@@ -148,7 +148,9 @@ def totals_by_currency(
     filters: Filters = NO_FILTERS,
 ) -> dict[str, tuple[Decimal, Decimal]]:
     """``{currency: (AR_D, not_due_D)}`` in one query; no entry for an empty ledger."""
-    sql = asof.compose("ar_totals", open_items=asof.open_items_sql(settle=False))
+    sql = asof.compose(
+        "ar_totals", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
+    )
     rows = con.execute(sql, asof.params(dataset_id, as_of, filters)).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
 

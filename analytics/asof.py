@@ -292,7 +292,9 @@ def open_items(
     filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
     """Open items at ``as_of`` as a pandas DataFrame (drill-down and tests)."""
-    sql = compose("open_items_list", open_items=open_items_sql())
+    from analytics import itemcache
+
+    sql = compose("open_items_list", open_items=itemcache.items_sql(con, dataset_id, as_of))
     return fetch_frame(con.execute(sql, params(dataset_id, as_of, filters)))
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import aging, asof
+from analytics import aging, asof, itemcache
 from analytics.config import BUCKET_EDGES, NO_FILTERS, Filters, bucket_labels
 from analytics.dso import months_before
 
@@ -50,8 +50,8 @@ def frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=cols, dtype=object)
 
 
-def _settled_sql(tail: str) -> str:
-    return asof.compose("behaviour_settled", open_items=asof.open_items_sql()) + "\n" + tail
+def _settled_sql(items: str, tail: str) -> str:
+    return asof.compose("behaviour_settled", open_items=items) + "\n" + tail
 
 
 def _params(dataset_id: int, as_of: date, filters: Filters) -> dict[str, Any]:
@@ -73,7 +73,10 @@ def settled_invoices(
     One row per invoice settled in ``(D-365, D]`` (see the module docstring) with
     ``days_to_pay``, ``days_late`` and ``on_time`` (1 or 0).
     """
-    sql = _settled_sql("SELECT * FROM settled ORDER BY settle_date, customer_id, invoice_id")
+    sql = _settled_sql(
+        itemcache.items_sql(con, dataset_id, as_of),
+        "SELECT * FROM settled ORDER BY settle_date, customer_id, invoice_id",
+    )
     return frame(con.execute(sql, _params(dataset_id, as_of, filters)))
 
 
@@ -91,7 +94,9 @@ def payment_behaviour(
     ``on_time_rate`` (fraction in [0, 1]); see the one-KPI functions for each formula. Every
     ratio is None when no invoice was settled in the window.
     """
-    sql = _settled_sql(asof.load_sql("behaviour_summary"))
+    sql = _settled_sql(
+        itemcache.items_sql(con, dataset_id, as_of), asof.load_sql("behaviour_summary")
+    )
     row = con.execute(sql, _params(dataset_id, as_of, filters)).fetchone()
     out = dict(zip(_BEHAVIOUR_KEYS, row, strict=True))
     out["invoices"] = int(out["invoices"] or 0)
@@ -190,7 +195,9 @@ def customer_behaviour(
 
     Reference: kpi-spec section 4.
     """
-    sql = _settled_sql(asof.load_sql("behaviour_customers"))
+    sql = _settled_sql(
+        itemcache.items_sql(con, dataset_id, as_of), asof.load_sql("behaviour_customers")
+    )
     p = _params(dataset_id, as_of, filters)
     p["split"] = months_before(as_of, TREND_RECENT_MONTHS)
     return frame(con.execute(sql, p))
@@ -228,7 +235,9 @@ def delay_by_size(
     edges = tuple(sorted(Decimal(e) for e in edges))
     if not edges:
         raise ValueError("at least one size edge is needed")
-    sql = _settled_sql(asof.load_sql("behaviour_by_size"))
+    sql = _settled_sql(
+        itemcache.items_sql(con, dataset_id, as_of), asof.load_sql("behaviour_by_size")
+    )
     params = {**_params(dataset_id, as_of, filters), "edges": list(edges), "customer": customer_id}
     out = frame(con.execute(sql, params))
     labels = size_labels(edges)
@@ -260,7 +269,9 @@ def days_late_distribution(
     case, binds = aging.bucket_index_sql(tuple(edges), "days_late")
     p = {**_params(dataset_id, as_of, filters), **binds}
     tail = asof.compose("behaviour_distribution", bin_case=case)
-    rows = con.execute(_settled_sql(tail), p).fetchall()
+    rows = con.execute(
+        _settled_sql(itemcache.items_sql(con, dataset_id, as_of), tail), p
+    ).fetchall()
     found = {int(b): (int(n), a) for b, n, a in rows}
     zero = Decimal("0.00")
     return pd.DataFrame(

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import asof
+from analytics import asof, itemcache
 from analytics.behaviour import frame
 from analytics.config import NO_FILTERS, TOP_N, Filters
 
@@ -44,8 +44,8 @@ _EMPTY: dict[str, Any] = {
 }
 
 
-def _ranked_sql(tail: str) -> str:
-    head = asof.compose("concentration_ranked", open_items=asof.open_items_sql(settle=False))
+def _ranked_sql(items: str, tail: str) -> str:
+    head = asof.compose("concentration_ranked", open_items=items)
     return head + "\n" + tail
 
 
@@ -80,7 +80,10 @@ def concentration(
     """
     if n < 1:
         raise ValueError("n must be at least 1")
-    sql = _ranked_sql(asof.load_sql("concentration_summary"))
+    sql = _ranked_sql(
+        itemcache.items_sql(con, dataset_id, as_of, settle=False),
+        asof.load_sql("concentration_summary"),
+    )
     rows = con.execute(sql, _params(dataset_id, as_of, filters, basis, top_n=int(n))).fetchall()
     if len(rows) > 1:
         raise asof.MixedCurrencyError([r[0] for r in rows])
@@ -204,7 +207,10 @@ def _points(
     filters: Filters,
     basis: str,
 ) -> pd.DataFrame:
-    sql = _ranked_sql(asof.load_sql("concentration_points"))
+    sql = _ranked_sql(
+        itemcache.items_sql(con, dataset_id, as_of, settle=False),
+        asof.load_sql("concentration_points"),
+    )
     df = frame(con.execute(sql, _params(dataset_id, as_of, filters, basis)))
     currencies = sorted(set(df["currency"]))
     if len(currencies) > 1:

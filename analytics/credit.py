@@ -17,7 +17,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from analytics import asof
+from analytics import asof, itemcache
 from analytics.config import NO_FILTERS, Filters
 
 #: A customer without an insured limit whose balance exceeds this amount is listed by
@@ -25,8 +25,8 @@ from analytics.config import NO_FILTERS, Filters
 UNINSURED_EXPOSURE_THRESHOLD = Decimal("10000")
 
 
-def _sql(tail: str) -> str:
-    base = asof.compose("credit_customers", open_items=asof.open_items_sql(settle=False))
+def _sql(items: str, tail: str) -> str:
+    base = asof.compose("credit_customers", open_items=items)
     return base + "\n" + asof.load_sql(tail)
 
 
@@ -54,7 +54,7 @@ def credit_by_customer(
 
     Grain: customer x currency. Reference: kpi-spec section 7.
     """
-    sql = _sql("credit_list")
+    sql = _sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "credit_list")
     return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
 
 
@@ -162,5 +162,5 @@ def credit_by_segment(
     ``amount_over_limit`` and ``uninsured_exposure`` (Decimal sums).
     Reference: kpi-spec section 7.
     """
-    sql = _sql("credit_segments")
+    sql = _sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "credit_segments")
     return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))

@@ -34,6 +34,7 @@ from analytics import (
     forecast,
     history,
     i18n,
+    itemcache,
     legal_fr,
     risk,
     schema,
@@ -1044,7 +1045,7 @@ def cohorts(
         "currency, COUNT(*) AS n, CAST(SUM(amount) AS DECIMAL(18,2)) AS billed, "
         + ", ".join(measures)
         + " FROM ("
-        + asof.open_items_sql()
+        + itemcache.items_sql(con, dataset_id, as_of)
         + ") AS oi WHERE kind = $kind AND amount > 0 AND invoice_date > $start "
         "AND invoice_date <= $stop GROUP BY y, m, currency ORDER BY y, m, currency"
     )

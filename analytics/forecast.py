@@ -24,14 +24,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import asof, behaviour
+from analytics import asof, behaviour, itemcache
 from analytics.config import FORECAST_WEEKS, NO_FILTERS, Filters
 
 LATER = "later"
 
 
-def _sql(tail: str, **fragments: str) -> str:
-    base = asof.compose("behaviour_settled", open_items=asof.open_items_sql())
+def _sql(items: str, tail: str, **fragments: str) -> str:
+    base = asof.compose("behaviour_settled", open_items=items)
     return base + "\n" + asof.load_sql("forecast_items") + "\n" + asof.compose(tail, **fragments)
 
 
@@ -61,7 +61,7 @@ def forecast_items(
     when at most ``weeks``, None for "later" and for disputed items. Units: money Decimal,
     days int. Grain: one row per open invoice or credit note. Reference: kpi-spec section 9.
     """
-    sql = _sql("forecast_list")
+    sql = _sql(itemcache.items_sql(con, dataset_id, as_of), "forecast_list")
     return asof.fetch_frame(con.execute(sql, _params(dataset_id, as_of, filters, weeks)))
 
 
@@ -118,6 +118,7 @@ def weekly_forecast(
     """
     keys = ["customer_id", "customer_name"] if by_customer else []
     sql = _sql(
+        itemcache.items_sql(con, dataset_id, as_of),
         "forecast_weeks",
         select_keys="customer_id, MAX(customer_name) AS customer_name, " if by_customer else "",
         group_keys="customer_id, " if by_customer else "",
@@ -163,7 +164,7 @@ def backtest(
     """
     start = as_of - timedelta(days=7 * weeks)
     planned = weekly_forecast(con, start, dataset_id=dataset_id, filters=filters, weeks=weeks)
-    sql = asof.compose("forecast_actual", open_items=asof.open_items_sql())
+    sql = asof.compose("forecast_actual", open_items=itemcache.items_sql(con, dataset_id, as_of))
     p = {**asof.params(dataset_id, as_of, filters), "start": start, "weeks": int(weeks)}
     actual = asof.fetch_frame(con.execute(sql, p))
     if not planned.empty:

@@ -14,20 +14,20 @@ from typing import Any
 
 import duckdb
 
-from analytics import aging, asof, behaviour, concentration, dso, legal_fr, losses
+from analytics import aging, asof, behaviour, concentration, dso, itemcache, legal_fr, losses
 from analytics.config import NO_FILTERS, Filters, Settings, bucket_labels
 
 CENT = Decimal("0.01")
 
 _CURRENCIES_SQL = (
     "SELECT currency, sum(open_amount) AS ar, count(*) FILTER (WHERE kind <> 'unapplied') AS n "
-    "FROM (" + asof.open_items_sql(settle=False) + ") GROUP BY currency ORDER BY ar DESC, currency"
+    "FROM ({items}) GROUP BY currency ORDER BY ar DESC, currency"
 )
 
 _COUNTS_SQL = (
     "SELECT count(*) FILTER (WHERE kind <> 'unapplied'), count(DISTINCT customer_id) FILTER "
     "(WHERE bal > 0) FROM (SELECT kind, customer_id, sum(open_amount) OVER "
-    "(PARTITION BY customer_id) AS bal FROM (" + asof.open_items_sql(settle=False) + "))"
+    "(PARTITION BY customer_id) AS bal FROM ({items}))"
 )
 
 
@@ -38,7 +38,8 @@ def currencies(
     return [
         (c, ar, int(n))
         for c, ar, n in con.execute(
-            _CURRENCIES_SQL, asof.params(dataset_id, as_of, filters)
+            _CURRENCIES_SQL.format(items=itemcache.items_sql(con, dataset_id, as_of, settle=False)),
+            asof.params(dataset_id, as_of, filters),
         ).fetchall()
     ]
 
@@ -111,8 +112,9 @@ def overview(
     not_due = buckets[0]["amount"]
     overdue = outstanding - not_due
     documents, with_balance = con.execute(
-        _COUNTS_SQL, asof.params(dataset_id, as_of, filters)
-    ).fetchone()
+        _COUNTS_SQL.format(items=itemcache.items_sql(con, dataset_id, as_of, settle=False)),
+        asof.params(dataset_id, as_of, filters),
+    ).fetchall()[0]
     period_sales = dso.sales(con, as_of - timedelta(days=p), as_of, **kw)
     # dso_period, bpdso and add share AR_D, not_due_D and sales(D-P, D]: computed once here
     # with the same formula as dso.dso_period / dso.bpdso / dso.add.

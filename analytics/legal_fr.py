@@ -43,7 +43,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import asof, schema
+from analytics import asof, itemcache, schema
 from analytics.config import (
     NO_FILTERS,
     PENALTY_MARGIN_POINTS,
@@ -264,8 +264,8 @@ def _late_params(
     }
 
 
-def _late_sql(tail: str) -> str:
-    base = asof.compose("legal_late", open_items=asof.open_items_sql())
+def _late_sql(items: str, tail: str) -> str:
+    base = asof.compose("legal_late", open_items=items)
     return base + "\n" + asof.load_sql(tail)
 
 
@@ -308,7 +308,7 @@ def late_invoices(
     ineligible invoices (individuals, collective procedures: ``eligible`` false).
     Grain: one row per late invoice. Reference: Code de commerce L441-10, D441-5.
     """
-    sql = _late_sql("legal_penalties_list")
+    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_penalties_list")
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
     out = asof.fetch_frame(con.execute(sql, p))
     _warn_missing(_any_none(out, "penalty"))
@@ -336,7 +336,7 @@ def penalties_by_customer(
     Grain: customer x currency, customers with at least one late invoice.
     Reference: Code de commerce L441-10, D441-5.
     """
-    sql = _late_sql("legal_customers")
+    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_customers")
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
     out = asof.fetch_frame(con.execute(sql, p))
     _warn_missing(_any_none(out, "penalties_open", "penalties_paid"))
@@ -360,7 +360,7 @@ def legal_totals(
     per-invoice penalties, Decimal, None when one is None), ``indemnities_eur``.
     Reference: kpi-spec sections 8 and 10.
     """
-    sql = _late_sql("legal_summary")
+    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_summary")
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
     out = asof.fetch_frame(con.execute(sql, p))
     _warn_missing(_any_none(out, "penalties"))
@@ -414,8 +414,8 @@ def recovery_indemnities(
     return Decimal(sum(totals["indemnities_eur"], Decimal("0.00")))
 
 
-def _terms_sql(tail: str) -> str:
-    base = asof.compose("legal_terms", open_items=asof.open_items_sql(settle=False))
+def _terms_sql(items: str, tail: str) -> str:
+    base = asof.compose("legal_terms", open_items=items)
     return base + "\n" + asof.load_sql(tail)
 
 
@@ -435,7 +435,7 @@ def terms_breaches(
     limits, ``days_beyond`` (days past the later limit), ``amount`` and ``open_amount`` at D
     (the amounts at stake). Reference: Code de commerce L441-10 I; kpi-spec section 8.
     """
-    sql = _terms_sql("legal_terms_list")
+    sql = _terms_sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "legal_terms_list")
     return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
 
 
@@ -450,7 +450,9 @@ def terms_breaches_by_customer(
     ``open_amount`` (Decimal sums), ``max_terms_days``. Same rule as :func:`terms_breaches`.
     Reference: Code de commerce L441-10 I.
     """
-    sql = _terms_sql("legal_terms_customers")
+    sql = _terms_sql(
+        itemcache.items_sql(con, dataset_id, as_of, settle=False), "legal_terms_customers"
+    )
     return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import aging, asof
+from analytics import aging, asof, itemcache
 from analytics.config import (
     BUCKET_EDGES,
     DOUBTFUL_AFTER_DAYS,
@@ -78,7 +78,10 @@ def write_off_ratio_12m(
     Returns ``{ratio, basis ('excl_tax' | 'incl_tax' | None), write_offs, sales, currency,
     label}``.
     """
-    sql = asof.compose("losses_write_off_ratio", open_items=asof.open_items_sql(settle=False))
+    sql = asof.compose(
+        "losses_write_off_ratio",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+    )
     row = _single(con.execute(sql, _window_params(dataset_id, as_of, filters)).fetchall())
     if row is None:
         currency, basis, wo, sales, ratio = None, None, ZERO, ZERO, None
@@ -115,7 +118,9 @@ def doubtful_receivables(
 
     Returns ``{flagged, age_based, total, ar, doubtful_share, currency, label}``.
     """
-    sql = asof.compose("losses_doubtful", open_items=asof.open_items_sql(settle=False))
+    sql = asof.compose(
+        "losses_doubtful", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
+    )
     p = {**asof.params(dataset_id, as_of, filters), "after_days": int(doubtful_after_days)}
     row = _single(con.execute(sql, p).fetchall())
     if row is None:
@@ -174,7 +179,10 @@ def doubtful_inflow_ratio_12m(
 
     Returns ``{ratio, flagged_inflow, age_based_inflow, inflow, sales, currency, label}``.
     """
-    sql = asof.compose("losses_doubtful_inflow", open_items=asof.open_items_sql(settle=False))
+    sql = asof.compose(
+        "losses_doubtful_inflow",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+    )
     p = {
         **_window_params(dataset_id, as_of, filters),
         "window_days": WINDOW_DAYS,
@@ -229,7 +237,9 @@ def provision_matrix(
         raise ValueError(f"no provision rate for {', '.join(missing)}")
     index_sql, binds = aging.bucket_index_sql(tuple(edges), "dpd")
     sql = asof.compose(
-        "losses_provision", open_items=asof.open_items_sql(settle=False), bucket_index=index_sql
+        "losses_provision",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+        bucket_index=index_sql,
     )
     vat_num, vat_den = _vat_fraction(vat_rate)
     p = {**asof.params(dataset_id, as_of, filters), **binds, "vat_num": vat_num, "vat_den": vat_den}

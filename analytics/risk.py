@@ -35,7 +35,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import asof, behaviour, credit
+from analytics import asof, behaviour, credit, itemcache
 from analytics.config import NO_FILTERS, Filters
 
 #: Weight (maximum points) of each component; they must sum to 100. Could move to config.
@@ -114,7 +114,9 @@ def risk_scores(
     Reference: module docstring; kpi-spec sections 2, 4, 7.
     """
     w = check_weights(weights)
-    sql = asof.compose("risk_inputs", open_items=asof.open_items_sql(settle=False))
+    sql = asof.compose(
+        "risk_inputs", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
+    )
     base = asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
     columns = ["customer_id", "customer_name", "currency", "score"]
     columns += [f"{c}_{s}" for c in COMPONENTS for s in ("value", "points")]

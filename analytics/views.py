@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import aging, asof, concentration, dso, history, losses, schema
+from analytics import aging, asof, concentration, dso, history, itemcache, losses, schema
 from analytics.config import NO_FILTERS, PROVISION_RATES, Filters, Settings, bucket_labels
 
 ZERO = Decimal("0.00")
@@ -466,7 +466,7 @@ def open_invoices(
         "SELECT "
         + ", ".join(INVOICE_COLUMNS)
         + " FROM ("
-        + asof.open_items_sql(settle=False)
+        + itemcache.items_sql(con, dataset_id, as_of, settle=False)
         + ") AS oi WHERE "
         + where
         + " ORDER BY dpd DESC NULLS LAST, customer_id, invoice_id"

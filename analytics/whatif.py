@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import duckdb
 
-from analytics import aging, asof, dso
+from analytics import aging, asof, dso, itemcache
 from analytics.config import NO_FILTERS, PERIOD_DAYS, TOP_N, Filters
 
 CENT = Decimal("0.01")
@@ -124,7 +124,9 @@ def terms_change(
             raise ValueError("target terms must be >= 0 days")
         new_due = "CAST(invoice_date + $target_days * INTERVAL '1' DAY AS DATE)"
         p_days = int(target)
-    sql = _TERMS_SQL.format(open_items=asof.open_items_sql(settle=False), new_due=new_due)
+    sql = _TERMS_SQL.format(
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False), new_due=new_due
+    )
     p = asof.params(dataset_id, as_of, filters)
     if not isinstance(target, str):
         p["target_days"] = p_days
@@ -190,7 +192,9 @@ def collect_top_overdue(
     AR <= 0); ``dso_after = ar_after / sales(D-P, D] * P`` (None when sales <= 0).
     Units: Decimal money, float days and ratios. Reference: kpi-spec sections 2 and 3.
     """
-    sql = _TOP_OVERDUE_SQL.format(open_items=asof.open_items_sql(settle=False))
+    sql = _TOP_OVERDUE_SQL.format(
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
+    )
     p = {**asof.params(dataset_id, as_of, filters), "top_n": int(n)}
     rows = con.execute(sql, p).fetchall()
     if len({r[1] for r in rows}) > 1:

@@ -25,7 +25,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from analytics import asof, legal_fr, risk
+from analytics import asof, itemcache, legal_fr, risk
 from analytics.config import NO_FILTERS, Filters
 
 #: Days past due from which each dunning stage is reached. Could move to analytics.config.
@@ -78,7 +78,9 @@ def worklist(
     Grain: one row per open invoice. Reference: module docstring.
     """
     thresholds = _check_stages(stages)
-    sql = asof.compose("worklist_items", open_items=asof.open_items_sql(settle=False))
+    sql = asof.compose(
+        "worklist_items", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
+    )
     p = {**asof.params(dataset_id, as_of, filters), **thresholds}
     p["pre_days"] = int(pre_reminder_days)
     items = asof.fetch_frame(con.execute(sql, p))

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import aging, asof, behaviour, dso, losses
+from analytics import aging, asof, behaviour, dso, itemcache, losses
 from analytics import concentration as conc
 from analytics.config import Filters, bucket_labels
 from tests import naive_reference as ref
@@ -303,11 +303,16 @@ def test_every_figure_of_the_engine_agrees_with_the_naive_reference(tmp_path, ca
     f = Filters(**fd)
     con = load(tmp_path, ledger)
     try:
-        _check_open_items(con, d, f, fd, ledger)
-        _check_aging_and_dso(con, d, f, fd, ledger)
-        _check_behaviour(con, d, f, fd, ledger)
-        _check_concentration(con, d, f, fd, ledger)
-        _check_losses(con, d, f, fd, ledger)
+        # First straight from the ledger, then through the open-items cache a workspace uses.
+        for cached in (False, True):
+            if cached:
+                itemcache.enable(con)
+            _check_open_items(con, d, f, fd, ledger)
+            _check_aging_and_dso(con, d, f, fd, ledger)
+            _check_behaviour(con, d, f, fd, ledger)
+            _check_concentration(con, d, f, fd, ledger)
+            _check_losses(con, d, f, fd, ledger)
+        assert itemcache.enabled(con)
     finally:
         con.close()
 

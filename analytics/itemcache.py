@@ -1,0 +1,189 @@
+"""Open items computed once per (dataset, as-of date) and shared by every KPI of a process.
+
+Every balance KPI starts from the open items at D (:func:`analytics.asof.open_items_sql`). On a
+large ledger that base costs far more than the KPI itself, and an overview asks for it a dozen
+times. A workspace connection therefore attaches a private in-memory database, ``encours_cache``,
+into which the unfiltered open items of a (dataset, D) pair are written the first time a KPI
+asks for them; every later query of that pair reads the stored rows and applies its filters
+there.
+
+Why the figures cannot differ from the uncached query:
+
+- the stored rows are the output of ``open_items_sql(settle=True)`` without filters;
+- every filter is applied to those rows exactly as the uncached query applies it: segment,
+  entity, country and currency already filter the allocated items, and the customer filter,
+  which the uncached query applies before the allocation, selects whole customers whose FIFO
+  allocation never depends on other customers;
+- datasets are immutable once written: :class:`analytics.store.Workspace` drops the entries of a
+  dataset it writes or deletes, and the cache is private to the process that holds the
+  workspace lock;
+- a connection without the cache (a plain DuckDB connection, as in most unit tests) runs the
+  uncached query.
+
+Memory: at most :data:`MAX_ENTRIES` pairs and :data:`MAX_ROWS` rows are kept; the least recently
+used pair is dropped first, but never one used in the last :data:`KEEP_SECONDS` seconds (a query
+of another session may still be reading it). Only names generated here (``oi_<n>``) and schema identifiers are
+used as SQL identifiers; values are bound as parameters.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import duckdb
+
+from analytics import asof
+
+#: Name of the attached in-memory database that holds the cached open items.
+CACHE_DB = "encours_cache"
+#: At most this many (dataset, as-of) pairs are kept.
+MAX_ENTRIES = 4
+#: A pair used less than this many seconds ago is never dropped (a query may still read it).
+KEEP_SECONDS = 120.0
+#: At most this many rows over all pairs (about 250 bytes each in memory); the newest pair is
+#: always kept, whatever its size.
+MAX_ROWS = 30_000_000
+
+COLUMNS = (
+    "invoice_id, customer_id, customer_name, invoice_date, due_date, due_date_imputed, "
+    "amount, amount_excl_tax, paid, written_off, open_amount, settle_date, dpd, currency, "
+    "disputed, doubtful, doubtful_date, segment, entity, country, is_business, "
+    "collective_procedure, kind, as_of"
+)
+
+_FILTERS = """(len(CAST($f_segment AS VARCHAR[])) = 0
+       OR list_contains(CAST($f_segment AS VARCHAR[]), segment))
+  AND (len(CAST($f_entity AS VARCHAR[])) = 0
+       OR list_contains(CAST($f_entity AS VARCHAR[]), entity))
+  AND (len(CAST($f_country AS VARCHAR[])) = 0
+       OR list_contains(CAST($f_country AS VARCHAR[]), country))
+  AND (len(CAST($f_currency AS VARCHAR[])) = 0
+       OR list_contains(CAST($f_currency AS VARCHAR[]), currency))
+  AND (len(CAST($f_customer AS VARCHAR[])) = 0
+       OR list_contains(CAST($f_customer AS VARCHAR[]), customer_id))"""
+
+_ATTACH = f"ATTACH IF NOT EXISTS ':memory:' AS {CACHE_DB} (READ_WRITE)"
+_CREATE_ENTRIES = (
+    f"CREATE TABLE IF NOT EXISTS {CACHE_DB}.entries (entry INTEGER PRIMARY KEY, "
+    "dataset_id INTEGER, as_of DATE, n_rows BIGINT, used BIGINT, touched DOUBLE)"
+)
+_IS_ENABLED = "SELECT count(*) FROM duckdb_databases() WHERE database_name = $name"
+_FIND = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset_id AND as_of = $as_of"
+_NEXT = f"SELECT COALESCE(MAX(entry), 0) + 1, COALESCE(MAX(used), 0) + 1 FROM {CACHE_DB}.entries"
+_TOUCH = f"UPDATE {CACHE_DB}.entries SET used = $used, touched = $touched WHERE entry = $entry"
+_ADD = (
+    f"INSERT INTO {CACHE_DB}.entries VALUES ($entry, $dataset_id, $as_of, "
+    "(SELECT count(*) FROM {table}), $used, $touched)"
+)
+_LIST = f"SELECT entry, n_rows, touched FROM {CACHE_DB}.entries ORDER BY used DESC"
+_OF_DATASET = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset_id"
+_FORGET = f"DELETE FROM {CACHE_DB}.entries WHERE entry = $entry"
+
+_lock = threading.Lock()
+
+
+def _table(entry: int) -> str:
+    return f"{CACHE_DB}.oi_{int(entry)}"
+
+
+def _cached_sql(entry: int) -> str:
+    return (
+        f"SELECT {COLUMNS} FROM {_table(entry)}\n"
+        f"WHERE dataset_id = $dataset_id AND as_of = CAST($as_of AS DATE)\n  AND {_FILTERS}"
+    )
+
+
+def enable(con: duckdb.DuckDBPyConnection) -> None:
+    """Attach the cache database to ``con``'s DuckDB instance (every cursor shares it)."""
+    con.execute(_ATTACH)
+    con.execute(_CREATE_ENTRIES)
+
+
+def enabled(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` sees the cache database."""
+    return bool(con.execute(_IS_ENABLED, {"name": CACHE_DB}).fetchall()[0][0])
+
+
+def _entry(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int | None:
+    rows = con.execute(_FIND, {"dataset_id": int(dataset_id), "as_of": as_of}).fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def _store(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int:
+    entry, used = con.execute(_NEXT).fetchall()[0]
+    table = _table(entry)
+    create = (
+        f"CREATE TABLE {table} AS SELECT CAST($dataset_id AS INTEGER) AS dataset_id, {COLUMNS} "
+        f"FROM ({asof.open_items_sql(settle=True)})"
+    )
+    con.execute(create, asof.params(dataset_id, as_of))
+    con.execute(
+        _ADD.format(table=table),
+        {
+            "entry": entry,
+            "dataset_id": int(dataset_id),
+            "as_of": as_of,
+            "used": used,
+            "touched": time.monotonic(),
+        },
+    )
+    _evict(con)
+    return int(entry)
+
+
+def _evict(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(_LIST).fetchall()
+    total = 0
+    now = time.monotonic()
+    for i, (entry, n_rows, touched) in enumerate(rows):
+        total += int(n_rows)
+        over = i >= MAX_ENTRIES or total > MAX_ROWS
+        if i > 0 and over and now - float(touched) >= KEEP_SECONDS:
+            _drop(con, int(entry))
+
+
+def _drop(con: duckdb.DuckDBPyConnection, entry: int) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {_table(entry)}")
+    con.execute(_FORGET, {"entry": int(entry)})
+
+
+def items_sql(
+    con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date, *, settle: bool = True
+) -> str:
+    """SQL of the open items at ``as_of``: cached rows when ``con`` has the cache.
+
+    Same columns and parameters as :func:`analytics.asof.open_items_sql` (bind them with
+    :func:`analytics.asof.params`). With the cache, the first call for a (dataset, D) pair
+    computes and stores the unfiltered items; the SQL returned reads them.
+    """
+    if not enabled(con):
+        return asof.open_items_sql(settle=settle)
+    with _lock:
+        entry = _entry(con, dataset_id, as_of)
+        if entry is None:
+            entry = _store(con, dataset_id, as_of)
+        else:
+            used = con.execute(_NEXT).fetchall()[0][1]
+            con.execute(_TOUCH, {"used": used, "touched": time.monotonic(), "entry": entry})
+    return _cached_sql(entry)
+
+
+def forget(con: duckdb.DuckDBPyConnection, dataset_id: int | None = None) -> None:
+    """Drop the cached items of ``dataset_id`` (of every dataset when None)."""
+    if not enabled(con):
+        return
+    with _lock:
+        if dataset_id is None:
+            rows = con.execute(_LIST).fetchall()
+        else:
+            rows = con.execute(_OF_DATASET, {"dataset_id": int(dataset_id)}).fetchall()
+        for row in rows:
+            _drop(con, int(row[0]))
+
+
+def disable(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the cache database: later queries of ``con``'s instance run uncached."""
+    with _lock:
+        con.execute(f"DETACH DATABASE IF EXISTS {CACHE_DB}")

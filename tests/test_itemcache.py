@@ -1,0 +1,177 @@
+"""The open-items cache gives the figures of the uncached queries, and stays bounded."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from analytics import aging, asof, credit, itemcache, kpis, legal_fr, worklist
+from analytics.config import Filters
+from tests.ledger_factory import inv, make_ledger, pay
+
+D = date(2024, 6, 30)
+
+
+def small_ledger(tmp_path):
+    """Two customers; B pays 150.00 without naming an invoice.
+
+    A: A1 100.00 (2024-04-01, due 05-01) paid 40.00 on 06-10 -> open 60.00, 60 days past due.
+    B: B1 100.00 (due 05-15) and B2 200.00 (due 06-15), cash 150.00 allocated oldest due first:
+       B1 gets 100.00 (open 0), B2 gets 50.00 (open 150.00).
+    AR = 60.00 + 0 + 150.00 = 210.00.
+    """
+    return make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("A1", "A", date(2024, 4, 1), "100", date(2024, 5, 1), segment="SME"),
+            inv("B1", "B", date(2024, 4, 15), "100", date(2024, 5, 15), segment="Large"),
+            inv("B2", "B", date(2024, 5, 16), "200", date(2024, 6, 15), segment="Large"),
+        ],
+        payments=[
+            pay(date(2024, 6, 10), "40", "A1"),
+            pay(date(2024, 6, 20), "150", customer_id="B"),
+        ],
+    )
+
+
+def open_by_invoice(con, filters=Filters()):
+    frame = asof.open_items(con, D, dataset_id=1, filters=filters)
+    return dict(zip(frame["invoice_id"], frame["open_amount"], strict=True))
+
+
+def test_cached_open_items_equal_the_hand_computed_ones(tmp_path):
+    con = small_ledger(tmp_path)
+    want = {"A1": Decimal("60.00"), "B1": Decimal("0.00"), "B2": Decimal("150.00")}
+    assert open_by_invoice(con) == want
+    itemcache.enable(con)
+    assert open_by_invoice(con) == want
+    assert "encours_cache.oi_" in itemcache.items_sql(con, 1, D)
+    total = aging.totals_by_currency(con, D, dataset_id=1)
+    assert total["EUR"][0] == Decimal("210.00")
+
+
+def test_filters_on_the_cache_give_the_uncached_figures(tmp_path):
+    con = small_ledger(tmp_path)
+    cases = [
+        Filters(),
+        Filters(customer_id=("B",)),
+        Filters(segment=("SME",)),
+        Filters(currency=("EUR",), segment=("Large",)),
+        Filters(currency=("USD",)),
+    ]
+    plain = [open_by_invoice(con, f) for f in cases]
+    itemcache.enable(con)
+    assert [open_by_invoice(con, f) for f in cases] == plain
+    assert plain[1] == {"B1": Decimal("0.00"), "B2": Decimal("150.00")}
+    assert plain[4] == {}
+
+
+def test_one_computation_serves_every_kpi_of_a_date(tmp_path):
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    kpis.overview(con, D, dataset_id=1, filters=Filters(currency=("EUR",)))
+    worklist.worklist(con, D, dataset_id=1)
+    credit.credit_by_customer(con, D, dataset_id=1)
+    legal_fr.legal_summary(con, D, dataset_id=1)
+    dates = {r[0] for r in con.execute("SELECT as_of FROM encours_cache.entries").fetchall()}
+    # The overview also needs the balances 90 days and 3 months before D (DSO average, CEI).
+    assert D in dates
+    assert dates <= {D, date(2024, 4, 1), date(2024, 3, 31)}
+
+
+def test_the_sample_overview_is_the_same_with_and_without_the_cache(tmp_path):
+    from tests.test_golden import SAMPLE
+
+    from analytics.pipeline import InputFile, load_files
+    from analytics.store import Workspace
+
+    ws = Workspace(tmp_path / "s.duckdb")
+    report = load_files(ws, [InputFile(p) for p in sorted(SAMPLE.glob("*.csv"))])
+    d = date(2026, 10, 31)
+    rows = {"read": report.rows_read, "loaded": report.rows_loaded, "rejected": 0}
+    con = ws.cursor()
+    itemcache.enable(con)
+    cached = kpis.overview_json(con, report.dataset_id, d, rows=rows)
+    top = worklist.worklist(con, d, dataset_id=report.dataset_id).items.head(50)
+    itemcache.disable(con)
+    assert not itemcache.enabled(con)
+    plain = kpis.overview_json(con, report.dataset_id, d, rows=rows)
+    assert cached == plain
+    assert top.equals(worklist.worklist(con, d, dataset_id=report.dataset_id).items.head(50))
+    ws.close()
+
+
+def test_the_least_recently_used_dates_are_dropped_beyond_the_limit(tmp_path, monkeypatch):
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    monkeypatch.setattr(itemcache, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(itemcache, "KEEP_SECONDS", 0.0)
+    days = [date(2024, 6, d) for d in (1, 2, 3)]
+    itemcache.items_sql(con, 1, days[0])
+    itemcache.items_sql(con, 1, days[1])
+    itemcache.items_sql(con, 1, days[0])  # used again: now days[1] is the oldest
+    itemcache.items_sql(con, 1, days[2])
+    kept = {r[0] for r in con.execute("SELECT as_of FROM encours_cache.entries").fetchall()}
+    assert kept == {days[0], days[2]}
+    tables = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'encours_cache' "
+        "AND table_name LIKE 'oi_%'"
+    ).fetchall()[0][0]
+    assert tables == 2
+
+
+def test_a_recently_used_date_is_never_dropped_under_a_reader(tmp_path, monkeypatch):
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    monkeypatch.setattr(itemcache, "MAX_ENTRIES", 1)
+    first = itemcache.items_sql(con, 1, date(2024, 6, 1))
+    itemcache.items_sql(con, 1, date(2024, 6, 2))
+    # The first entry was used a moment ago: a query built on it still runs.
+    con.execute(f"SELECT count(*) FROM ({first})", asof.params(1, date(2024, 6, 1))).fetchall()
+
+
+def test_forgetting_a_dataset_drops_its_entries_only(tmp_path):
+    con = small_ledger(tmp_path)
+    make_ledger(
+        tmp_path / "w.duckdb", invoices=[inv("Z", "C", date(2024, 1, 1), "5")], dataset_id=2
+    ).close()
+    itemcache.enable(con)
+    itemcache.items_sql(con, 1, D)
+    itemcache.items_sql(con, 2, D)
+    itemcache.forget(con, 1)
+    left = con.execute("SELECT dataset_id FROM encours_cache.entries").fetchall()
+    assert left == [(2,)]
+
+
+def test_sessions_computing_at_once_share_one_entry_and_agree(tmp_path):
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    results: list[Decimal] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            cur = con.cursor()
+            results.append(aging.totals_by_currency(cur, D, dataset_id=1)["EUR"][0])
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == [Decimal("210.00")] * 5
+    n = con.execute("SELECT count(*) FROM encours_cache.entries").fetchall()[0][0]
+    assert n == 1
+
+
+@pytest.mark.parametrize("settle", [True, False])
+def test_without_the_cache_the_plain_query_is_used(tmp_path, settle):
+    con = small_ledger(tmp_path)
+    assert not itemcache.enabled(con)
+    assert itemcache.items_sql(con, 1, D, settle=settle) == asof.open_items_sql(settle=settle)
