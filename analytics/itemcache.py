@@ -2,8 +2,8 @@
 
 Every balance KPI starts from the open items at D (:func:`analytics.asof.open_items_sql`). On a
 large ledger that base costs far more than the KPI itself, and an overview asks for it a dozen
-times. A workspace connection therefore attaches a private in-memory database, ``encours_cache``,
-into which the unfiltered open items of a (dataset, D) pair are written the first time a KPI
+times. A workspace connection therefore attaches a private database, ``encours_cache``, into
+which the unfiltered open items of a (dataset, D) pair are written the first time a KPI
 asks for them; every later query of that pair reads the stored rows and applies its filters
 there.
 
@@ -20,7 +20,11 @@ Why the figures cannot differ from the uncached query:
 - a connection without the cache (a plain DuckDB connection, as in most unit tests) runs the
   uncached query.
 
-Memory: at most :data:`MAX_ENTRIES` pairs and :data:`MAX_ROWS` rows are kept; the least recently
+Storage: the cache database is a DuckDB file in a private temporary directory, removed when the
+process exits, so that its tables are compressed and DuckDB's buffer manager may page them out
+under its memory limit (about 30 bytes per item on disk against 210 in an in-memory database);
+when no file can be attached (the connection is already sandboxed), it is an in-memory database.
+At most :data:`MAX_ENTRIES` pairs and :data:`MAX_ROWS` rows are kept; the least recently
 used pair is dropped first, but never one used in the last :data:`KEEP_SECONDS` seconds (a query
 of another session may still be reading it). Only names generated here (``oi_<n>``) and schema identifiers are
 used as SQL identifiers; values are bound as parameters.
@@ -28,9 +32,13 @@ used as SQL identifiers; values are bound as parameters.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import threading
 import time
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -38,13 +46,12 @@ from analytics import asof
 
 #: Name of the attached in-memory database that holds the cached open items.
 CACHE_DB = "encours_cache"
-#: At most this many (dataset, as-of) pairs are kept.
-MAX_ENTRIES = 4
+#: At most this many (dataset, as-of) pairs are kept (the overview page alone reads five dates).
+MAX_ENTRIES = 8
 #: A pair used less than this many seconds ago is never dropped (a query may still read it).
 KEEP_SECONDS = 120.0
-#: At most this many rows over all pairs (about 250 bytes each in memory); the newest pair is
-#: always kept, whatever its size.
-MAX_ROWS = 30_000_000
+#: At most this many rows over all pairs; the newest pair is always kept, whatever its size.
+MAX_ROWS = 100_000_000
 
 COLUMNS = (
     "invoice_id, customer_id, customer_name, invoice_date, due_date, due_date_imputed, "
@@ -64,7 +71,8 @@ _FILTERS = """(len(CAST($f_segment AS VARCHAR[])) = 0
   AND (len(CAST($f_customer AS VARCHAR[])) = 0
        OR list_contains(CAST($f_customer AS VARCHAR[]), customer_id))"""
 
-_ATTACH = f"ATTACH IF NOT EXISTS ':memory:' AS {CACHE_DB} (READ_WRITE)"
+_ATTACH_FILE = f"ATTACH IF NOT EXISTS $path AS {CACHE_DB} (READ_WRITE)"
+_ATTACH_MEMORY = f"ATTACH IF NOT EXISTS ':memory:' AS {CACHE_DB} (READ_WRITE)"
 _CREATE_ENTRIES = (
     f"CREATE TABLE IF NOT EXISTS {CACHE_DB}.entries (entry INTEGER PRIMARY KEY, "
     "dataset_id INTEGER, as_of DATE, n_rows BIGINT, used BIGINT, touched DOUBLE)"
@@ -82,6 +90,15 @@ _OF_DATASET = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset
 _FORGET = f"DELETE FROM {CACHE_DB}.entries WHERE entry = $entry"
 
 _lock = threading.Lock()
+_directories: list[Path] = []
+
+
+def _remove_directories() -> None:
+    for directory in _directories:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+atexit.register(_remove_directories)
 
 
 def _table(entry: int) -> str:
@@ -96,9 +113,21 @@ def _cached_sql(entry: int) -> str:
 
 
 def enable(con: duckdb.DuckDBPyConnection) -> None:
-    """Attach the cache database to ``con``'s DuckDB instance (every cursor shares it)."""
-    con.execute(_ATTACH)
-    con.execute(_CREATE_ENTRIES)
+    """Attach the cache database to ``con``'s DuckDB instance (every cursor shares it).
+
+    Call it before the connection is sandboxed (``enable_external_access = false``) to get the
+    file-backed cache; afterwards only the in-memory one can be attached.
+    """
+    with _lock:
+        if enabled(con):
+            return
+        directory = Path(tempfile.mkdtemp(prefix="encours-cache-"))
+        _directories.append(directory)
+        try:
+            con.execute(_ATTACH_FILE, {"path": str(directory / "cache.duckdb")})
+        except duckdb.Error:
+            con.execute(_ATTACH_MEMORY)
+        con.execute(_CREATE_ENTRIES)
 
 
 def enabled(con: duckdb.DuckDBPyConnection) -> bool:

@@ -175,3 +175,18 @@ def test_without_the_cache_the_plain_query_is_used(tmp_path, settle):
     con = small_ledger(tmp_path)
     assert not itemcache.enabled(con)
     assert itemcache.items_sql(con, 1, D, settle=settle) == asof.open_items_sql(settle=settle)
+
+
+def test_the_cache_is_a_temporary_file_unless_the_connection_is_sandboxed(tmp_path):
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    itemcache.enable(con)  # a second call keeps the first database
+    sql = "SELECT path FROM duckdb_databases() WHERE database_name = 'encours_cache'"
+    (path,) = con.execute(sql).fetchall()[0]
+    assert path.endswith("cache.duckdb") and "encours-cache-" in path
+    (tmp_path / "other").mkdir()
+    sandboxed = small_ledger(tmp_path / "other")
+    sandboxed.execute("SET enable_external_access = false")
+    itemcache.enable(sandboxed)
+    assert sandboxed.execute(sql).fetchall() == [(None,)]
+    assert aging.totals_by_currency(sandboxed, D, dataset_id=1)["EUR"][0] == Decimal("210.00")
