@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from analytics import aging, asof, credit, itemcache, kpis, legal_fr, worklist
-from analytics.config import Filters
+from analytics.config import NO_FILTERS, Filters
 from tests.ledger_factory import inv, make_ledger, pay
 
 D = date(2024, 6, 30)
@@ -37,7 +37,7 @@ def small_ledger(tmp_path):
     )
 
 
-def open_by_invoice(con, filters=Filters()):
+def open_by_invoice(con, filters=NO_FILTERS):
     frame = asof.open_items(con, D, dataset_id=1, filters=filters)
     return dict(zip(frame["invoice_id"], frame["open_amount"], strict=True))
 
@@ -83,10 +83,9 @@ def test_one_computation_serves_every_kpi_of_a_date(tmp_path):
 
 
 def test_the_sample_overview_is_the_same_with_and_without_the_cache(tmp_path):
-    from tests.test_golden import SAMPLE
-
     from analytics.pipeline import InputFile, load_files
     from analytics.store import Workspace
+    from tests.test_golden import SAMPLE
 
     ws = Workspace(tmp_path / "s.duckdb")
     report = load_files(ws, [InputFile(p) for p in sorted(SAMPLE.glob("*.csv"))])
