@@ -163,7 +163,7 @@ def _child(cmd: list[str], poll_s: float = 0.01) -> tuple[float, int]:
 
 def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
     """Every measurement of one scale; medians in seconds, memory in bytes."""
-    from analytics import kpis
+    from analytics import itemcache, kpis, legal_fr
     from analytics.config import Filters
     from analytics.pipeline import InputFile, load_files
     from analytics.store import Workspace
@@ -194,17 +194,32 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
             cur = ws.cursor()
             filters = Filters(currency=(CURRENCY,))
             ds = report.dataset_id
+
+            def cold() -> None:
+                itemcache.forget(cur)
+                kpis.overview(cur, as_of, dataset_id=ds, filters=filters)
+
+            ov_cold, ov_cold_all = median_of(runs, cold)
             ov, ov_all = median_of(
                 runs, lambda: kpis.overview(cur, as_of, dataset_id=ds, filters=filters)
+            )
+            legal, legal_all = median_of(
+                runs, lambda: legal_fr.legal_summary(cur, as_of, dataset_id=ds, filters=filters)
             )
             sql = _bare_aging_sql()
             binds = {"as_of": as_of, "dataset_id": ds, "currency": CURRENCY}
             ag, ag_all = median_of(runs, lambda: cur.execute(sql, binds).fetchall())
             out["overview"] = {
                 "overview_s": ov,
+                "overview_cold_s": ov_cold,
                 "bare_aging_s": ag,
                 "ratio": ov / ag,
+                "ratio_cold": ov_cold / ag,
+                "legal_warm_s": legal,
+                "cached": itemcache.enabled(cur),
                 "runs_overview_s": ov_all,
+                "runs_overview_cold_s": ov_cold_all,
+                "runs_legal_warm_s": legal_all,
                 "runs_bare_aging_s": ag_all,
             }
     kpis_cmd = [
@@ -327,14 +342,24 @@ def render(doc: dict[str, Any]) -> str:
         "",
         "## b. Overview KPI set against one bare aging group-by (goal <= 3x)",
         "",
-        "| invoices | kpis.overview | bare aging group-by | ratio |",
-        "|---:|---:|---:|---:|",
+        "`kpis.overview` reads the open items of the as-of date and of the two dates its "
+        "average DSO and CEI start from. Cold: the open-items cache is emptied before each run, "
+        "so the run computes them from the ledger; warm: they are cached (as on every page "
+        "rerun after the first), the run computes every figure from them. Of the warm run, the "
+        "legal block (late-payment penalties of every late invoice, day by day across the ECB "
+        "half-years) takes the time in the legal column.",
+        "",
+        "| invoices | overview cold | overview warm | of which legal | bare aging group-by "
+        "| ratio cold | ratio warm |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in res:
         o = r["overview"]
         lines.append(
-            f"| {r['invoices']:,} | {o['overview_s'] * 1000:.0f} ms "
-            f"| {o['bare_aging_s'] * 1000:.1f} ms | {o['ratio']:.1f}x |"
+            f"| {r['invoices']:,} | {o['overview_cold_s'] * 1000:.0f} ms "
+            f"| {o['overview_s'] * 1000:.0f} ms | {o['legal_warm_s'] * 1000:.0f} ms "
+            f"| {o['bare_aging_s'] * 1000:.1f} ms "
+            f"| {o['ratio_cold']:.1f}x | {o['ratio']:.1f}x |"
         )
     lines += [
         "",

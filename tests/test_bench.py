@@ -22,6 +22,8 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Pa
         ("ingest_csv", "ratio"),
         ("ingest_parquet", "ratio"),
         ("overview", "ratio"),
+        ("overview", "ratio_cold"),
+        ("overview", "legal_warm_s"),
         ("kpis_command", "speedup"),
     ):
         assert r[key][field] > 0
