@@ -42,7 +42,7 @@ from analytics import (
 )
 from analytics.config import NO_FILTERS, Filters, Settings, bucket_labels
 from analytics.dso import last_month_end, months_before
-from analytics.report import neutralise
+from analytics.safety import neutralise
 
 ZERO = Decimal("0.00")
 #: Currency of a payment without one (as the open items read invoices and payments).
@@ -795,7 +795,7 @@ def frame_csv(frame: pd.DataFrame, lang: str) -> bytes:
     sep, mark = (";", ",") if lang == "fr" else (",", ".")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")
-    writer.writerow([_header(str(c), lang) for c in frame.columns])
+    writer.writerow([neutralise(_header(str(c), lang)) for c in frame.columns])
     for record in frame.itertuples(index=False, name=None):
         row = []
         for value in record:

@@ -8,6 +8,12 @@ can be traced back to the export. Nothing is typed here: parse.py turns text int
 
 A file that cannot be read at all raises :class:`IngestError`, whose message is one line a
 finance user can act on. Rows that do not fit the header are kept aside as :class:`Reject`.
+
+Every file is untrusted: the limits below bound what reading one can cost. A line is never
+held beyond ``MAX_LINE_BYTES``; a spreadsheet archive is checked by :func:`check_archive`
+(unpacked size, expansion ratio, XML entities, the rectangle of cells a sheet spans) before
+the spreadsheet reader opens it; a Parquet column that expands more than ``MAX_PACK_RATIO``
+times is refused before it is read.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +51,17 @@ SNIFF_LINES = 200
 CHUNK_BYTES = 4 * 1024 * 1024
 #: Rows per batch when rows are loaded from Python (spreadsheets, CSV fallback).
 BATCH_ROWS = 50_000
+#: Spreadsheets (zip archives: XLSX, ODS): most bytes all the parts may unpack to, counted
+#: as declared and as actually inflated, checked before the spreadsheet reader sees the file.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+#: Spreadsheets and Parquet: largest expansion ratio (unpacked / packed) of a zip part or a
+#: Parquet column chunk over 1 MiB unpacked; real files stay under 30, zip bombs reach 1000.
+MAX_PACK_RATIO = 200
+#: Spreadsheets: most parts (files) in the archive.
+MAX_ARCHIVE_PARTS = 10_000
+#: XLSX: most cells of the rectangle a sheet spans (from A1 to its farthest cell). The reader
+#: allocates every cell of that rectangle, so a few cells far apart would exhaust the memory.
+MAX_SHEET_CELLS = 20_000_000
 
 SEPARATORS = (",", ";", "\t", "|")
 _C1 = bytes(range(0x80, 0xA0))
@@ -101,6 +120,12 @@ _INSERT_ARROW = "INSERT INTO {table} SELECT * FROM {batch}"
 _DELETE_EMPTY = "DELETE FROM {table} WHERE coalesce({cols}) IS NULL"
 _LAST_ROW = "SELECT {cols} FROM {table} ORDER BY line_no DESC LIMIT 1"
 _PARQUET_SCHEMA = "DESCRIBE SELECT * FROM read_parquet($path)"
+_PARQUET_SIZES = (
+    "SELECT arg_max(path_in_schema, total_uncompressed_size / greatest(total_compressed_size, 1)) "
+    "FILTER (WHERE total_uncompressed_size > $big), "
+    "max(total_uncompressed_size // greatest(total_compressed_size, 1)) "
+    "FILTER (WHERE total_uncompressed_size > $big) FROM parquet_metadata($path)"
+)
 _PARQUET_LOAD = (
     "INSERT INTO {table} SELECT COLUMNS(lambda c: c <> 'file_row_number')::VARCHAR, "
     "file_row_number + 1 FROM read_parquet($path, file_row_number = true)"
@@ -145,6 +170,8 @@ class SourceInfo:
     notes: list[str] = field(default_factory=list)
     #: csv: whether the bytes hold 0x80-0x9F (where cp1252 and latin-1 differ); None: unknown
     c1_bytes: bool | None = field(default=None, repr=False, compare=False)
+    #: spreadsheets: whether the archive passed ``check_archive``
+    archive_checked: bool = field(default=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -254,22 +281,66 @@ def _scan_c1(path: Path) -> tuple[bool, bool]:
     return c1, False
 
 
-def _detect_encoding(path: Path, head: bytes) -> tuple[str, bool | None]:
-    """Encoding of a text file, and whether it holds bytes 0x80-0x9F (None: not checked)."""
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _first_invalid_utf8(path: Path, skip: int = 0) -> tuple[int, bool] | None:
+    """Line of the first byte that is not valid UTF-8 (None when the whole file is UTF-8),
+    and whether a line above it holds non-ASCII UTF-8 characters."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines = 1
+    first_non_ascii: int | None = None
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        while chunk := fh.read(CHUNK_BYTES):
+            if chunk.isascii():
+                lines += chunk.count(b"\n")
+                continue
+            if first_non_ascii is None:
+                hit = _NON_ASCII.search(chunk)
+                first_non_ascii = lines + chunk.count(b"\n", 0, hit.start() if hit else 0)
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                at = max(0, exc.start - (len(exc.object) - len(chunk)))
+                line = lines + chunk.count(b"\n", 0, at)
+                return line, first_non_ascii < line
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return lines, first_non_ascii is not None and first_non_ascii < lines
+    return None
+
+
+def _detect_encoding(path: Path, head: bytes, name: str) -> tuple[str, bool | None]:
+    """Encoding of a text file, and whether it holds bytes 0x80-0x9F (None: not checked).
+
+    A file that is UTF-8 (by its byte-order mark or its first non-ASCII characters) and
+    then is not is refused: no single encoding reads it, so any choice would garble a part.
+    """
     if head.startswith(codecs.BOM_UTF8):
+        bad = _first_invalid_utf8(path, skip=len(codecs.BOM_UTF8))
+        if bad is not None:
+            raise IngestError(
+                name,
+                "the file starts with a UTF-8 mark but this line is not UTF-8: it mixes two "
+                "encodings; export it again in one encoding (or choose the encoding)",
+                row=bad[0],
+            )
         return "utf-8-sig", None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", None
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(CHUNK_BYTES):
-                if not chunk.isascii():
-                    decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+    bad = _first_invalid_utf8(path)
+    if bad is None:
         return "utf-8", None
-    except UnicodeDecodeError:
-        pass
+    if bad[1]:
+        raise IngestError(
+            name,
+            "the lines above are UTF-8 but this one is not: the file mixes two encodings; "
+            "export it again in one encoding (or choose the encoding)",
+            row=bad[0],
+        )
     c1, undefined = _scan_c1(path)
     return ("latin-1" if undefined else "cp1252"), c1
 
@@ -279,7 +350,7 @@ def _sniff_csv(
 ) -> None:
     name = info.name
     if encoding is None:
-        info.encoding, info.c1_bytes = _detect_encoding(info.path, head)
+        info.encoding, info.c1_bytes = _detect_encoding(info.path, head, name)
         info.notes.append(f"encoding {info.encoding}")
     else:
         try:
@@ -296,9 +367,7 @@ def _sniff_csv(
     cut = head
     if len(head) < size:
         cut = head[: head.rfind(b"\n") + 1]
-    text = codecs.getincrementaldecoder(info.encoding)("replace").decode(cut)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = _strip_bom(codecs.getincrementaldecoder(info.encoding)("replace").decode(cut))
     if "\x00" in text:
         raise IngestError(name, "binary content (NUL bytes): this is not a text table")
     if not text.strip():
@@ -316,11 +385,53 @@ def _sniff_csv(
     records = _records(text, info.separator)
     header_idx = _find_header(records, name)
     info.header_row = records[header_idx][0]
+    _check_header_text(info, records[header_idx][2], user_encoding=encoding is not None)
     skipped = sum(1 for r in records[:header_idx] if any(c.strip() for c in r[2]))
     if skipped:
         info.notes.append(
             f"{skipped} title row{'s' if skipped > 1 else ''} skipped "
             f"(header on line {info.header_row})"
+        )
+
+
+#: The UTF-8 byte-order mark as text: decoded as UTF-8, and as cp1252 or latin-1 would.
+_BOMS = ("\ufeff", "\u00ef\u00bb\u00bf")
+
+
+def _strip_bom(text: str) -> str:
+    for bom in _BOMS:
+        if text.startswith(bom):
+            return text[len(bom) :]
+    return text
+
+
+def _double_encoded(text: str) -> str | None:
+    """``text`` repaired when it is UTF-8 read as cp1252 ("NÂ° facture" -> "N° facture")."""
+    if text.isascii():
+        return None
+    try:
+        repaired = text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return None
+    return repaired if repaired != text else None
+
+
+def _check_header_text(info: SourceInfo, cells: list[str], *, user_encoding: bool) -> None:
+    """Refuse a header that is UTF-8 decoded as cp1252: every accented value would be wrong."""
+    for cell in cells:
+        repaired = _double_encoded(cell)
+        if repaired is None:
+            continue
+        if user_encoding and codecs.lookup(info.encoding or "utf-8").name != "utf-8":
+            advice = "choose the encoding UTF-8"
+        else:
+            advice = "the file was converted to UTF-8 twice; export it again"
+        raise IngestError(
+            info.name,
+            f"the header is wrongly decoded ({cell.strip()!r} reads {repaired.strip()!r} once "
+            f"repaired): {advice}",
+            row=info.header_row,
+            column=cell.strip(),
         )
 
 
@@ -439,7 +550,7 @@ def read_raw(con: duckdb.DuckDBPyConnection, info: SourceInfo, table: str) -> Ra
     The table has columns ``c0 .. c{n-1} VARCHAR`` (``c_i`` holds ``headers[i]``) and
     ``line_no BIGINT``; refer to them by name (the row order of the table is not meaningful).
     ``rows_read`` counts the data rows below the header: rows loaded plus
-    structural rejects; blank lines are not rows.
+    structural rejects; blank lines (white space only, or only separators) are not rows.
     """
     if not _IDENTIFIER.match(table):
         raise ValueError(f"not a plain table name: {table!r}")
@@ -493,9 +604,10 @@ def _readable_source(info: SourceInfo, workdir: Path) -> tuple[Path, str, str]:
     return target, "utf-8", "utf-8"
 
 
-def _line_stats(path: Path, header_end: int) -> tuple[int, list[int], bool]:
-    """Physical line count of a text file, its blank lines after line ``header_end``, and
-    whether its line ends are mixed (LF and CRLF, or lone CR), which DuckDB miscounts.
+def _line_stats(path: Path, header_end: int) -> tuple[int, list[int], bool, int | None]:
+    """Physical line count of a text file, its blank lines after line ``header_end``,
+    whether its line ends are mixed (LF and CRLF, or lone CR), which DuckDB miscounts, and the
+    line of its first NUL character (None when there is none).
 
     Vectorised over chunks of bytes: a blank line is an LF right after the previous LF, or
     after the previous LF and a CR; the k-th LF of the file ends line k.
@@ -507,11 +619,14 @@ def _line_stats(path: Path, header_end: int) -> tuple[int, list[int], bool]:
     prev_lf = -1  # global position of the last LF seen (-1: none yet, line 1 starts at 0)
     prev_byte = -1
     last_byte = -1
+    nul_line: int | None = None
     with path.open("rb") as fh:
         while n := fh.readinto(buf):
             arr = np.frombuffer(buf, dtype=np.uint8, count=n)
             is_lf = arr == 10
             is_cr = arr == 13
+            if nul_line is None:
+                nul_line = _first_nul_line(arr, is_lf, is_cr, lf, cr)
             positions = np.flatnonzero(is_lf) + offset
             n_cr = int(np.count_nonzero(is_cr))
             if n_cr:
@@ -537,10 +652,24 @@ def _line_stats(path: Path, header_end: int) -> tuple[int, list[int], bool]:
             last_byte = prev_byte
             offset += n
     if offset == 0:
-        return 0, [], False
+        return 0, [], False, None
     total = lf + (0 if last_byte == 10 else 1)
     mixed = cr > 0 and not (cr == crlf == lf)
-    return total, [b for b in blanks if b <= total], mixed
+    return total, [b for b in blanks if b <= total], mixed, nul_line
+
+
+def _first_nul_line(
+    arr: np.ndarray, is_lf: np.ndarray, is_cr: np.ndarray, lf: int, cr: int
+) -> int | None:
+    """Line of the first NUL byte of a chunk, given the LF and CR counts before the chunk
+    (lines end at LF, or at CR in files without LF)."""
+    nul = np.flatnonzero(arr == 0)
+    if not nul.size:
+        return None
+    k = int(nul[0])
+    lf_before = lf + int(np.count_nonzero(is_lf[:k]))
+    cr_before = cr + int(np.count_nonzero(is_cr[:k]))
+    return (lf_before if lf_before or not cr_before else cr_before) + 1
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, info: SourceInfo, table: str) -> RawTable:
@@ -549,8 +678,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, info: SourceInfo, table: str) -> R
         src, duck_encoding, py_encoding = _readable_source(info, workdir)
         with src.open("r", encoding=py_encoding, errors="replace", newline="") as fh:
             head_text = fh.read(SNIFF_BYTES + MAX_LINE_BYTES)
-        if head_text.startswith("\ufeff"):
-            head_text = head_text[1:]
+        head_text = _strip_bom(head_text)
         sep = info.separator or ","
         records = _records(head_text, sep, limit=info.header_row + 1)
         header_rec = next((r for r in records if r[0] == info.header_row), None)
@@ -569,7 +697,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, info: SourceInfo, table: str) -> R
             raise IngestError(
                 info.name, "not a table: the header has a single column", row=info.header_row
             )
-        total, blanks, mixed = _line_stats(src, header_end)
+        total, blanks, mixed, nul_line = _line_stats(src, header_end)
+        if nul_line is not None:
+            raise IngestError(
+                info.name, "binary content (a NUL byte): this is not a text table", row=nul_line
+            )
         loaded = None
         if mixed:
             info.notes.append("read line by line (mixed line ends)")
@@ -654,6 +786,7 @@ def _duckdb_csv(
             con.execute(_DROP.format(table=stage))
             return None
         ex = sorted(set(blanks) | lines)
+        rejects = [r for r in rejects if r.raw.replace(info.separator or ",", "").strip()]
         if ex:
             con.execute(_EXCLUDED.format(excluded=excluded))
             con.execute(_INSERT_EXCLUDED.format(excluded=excluded), {"values": ex})
@@ -703,25 +836,50 @@ def _python_csv(
     rows = 0
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_LINE_BYTES + 1)
+    sep = info.separator or ","
     try:
         with source[0].open("r", encoding=source[1], errors="replace", newline="") as fh:
-            lines = _bounded_lines(fh, info)
-            reader = csv.reader(lines, delimiter=info.separator or ",", quotechar='"', strict=False)
+            lines = _RecordLines(_bounded_lines(fh, info))
+            reader = csv.reader(lines, delimiter=sep, quotechar='"', strict=True)
             prev = 0
-            for rec in reader:
+            while True:
+                lines.taken.clear()
+                try:
+                    rec = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    if "field limit" in str(exc):
+                        raise
+                    start, prev = prev + 1, reader.line_num
+                    if start > header_end:
+                        rejects.append(
+                            Reject(start, _quote_reason(str(exc), start, prev), lines.raw())
+                        )
+                    continue
                 start, prev = prev + 1, reader.line_num
                 if start <= header_end or not rec:
                     continue
-                if len(rec) != n:
-                    raw = (info.separator or ",").join(rec)
-                    rejects.append(
-                        Reject(
-                            start,
-                            f"row has {len(rec)} field"
-                            f"{'s' if len(rec) != 1 else ''}, the header has {n}",
-                            raw,
-                        )
+                if prev > start and len(rec) == n and _swallows_records(rec, sep, n):
+                    reason = (
+                        f"a quoted field runs from line {start} to line {prev} and holds whole "
+                        "rows: a quote is not closed where it should be"
                     )
+                    rejects.append(Reject(start, reason, lines.raw()))
+                    continue
+                if len(rec) != n and not "".join(rec).strip():
+                    continue
+                if len(rec) != n:
+                    reason = (
+                        f"row has {len(rec)} field{'s' if len(rec) != 1 else ''}, "
+                        f"the header has {n}"
+                    )
+                    if prev > start:
+                        reason = (
+                            f"a quoted field runs from line {start} to line {prev} (a quote "
+                            f"is not closed); {reason}"
+                        )
+                    rejects.append(Reject(start, reason, sep.join(rec)))
                     continue
                 batch.append([start, *[v if v != "" else None for v in rec]])
                 rows += 1
@@ -736,8 +894,50 @@ def _python_csv(
     return rejects, rows
 
 
+def _swallows_records(rec: list[str], sep: str, n: int) -> bool:
+    """Whether a field running over several lines holds as many separators as a whole row:
+    a stray quote has then turned following rows into one value."""
+    return any(("\n" in v or "\r" in v) and v.count(sep) >= n - 1 for v in rec)
+
+
+class _RecordLines:
+    """The lines of a file, remembering those taken since ``taken`` was last cleared (the
+    physical lines of the record being parsed)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def raw(self) -> str:
+        return "".join(self.taken).rstrip("\r\n")
+
+
+def _quote_reason(error: str, start: int, end: int) -> str:
+    """The reject reason of a record the strict CSV reader refused."""
+    where = f"line {start}" if end <= start else f"lines {start} to {end}"
+    if "expected after" in error:
+        return (
+            f"badly quoted field on {where}: a closing quote is followed by text, not by "
+            "the separator (a quote inside a value?)"
+        )
+    if "end of data" in error or "EOF" in error:
+        return f"a quote opened on line {start} is never closed (the rest of the file is one field)"
+    return f"badly quoted field on {where} ({error})"
+
+
 def _bounded_lines(fh: io.TextIOBase, info: SourceInfo) -> Iterator[str]:
-    for i, line in enumerate(fh, start=1):
+    """The lines of ``fh``, never holding more than ``MAX_LINE_BYTES + 1`` characters of one."""
+    i = 0
+    while line := fh.readline(MAX_LINE_BYTES + 1):
+        i += 1
         if len(line) > MAX_LINE_BYTES:
             raise IngestError(info.name, "a line is longer than 1 MB: this is not a ledger", row=i)
         yield line
@@ -795,6 +995,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, info: SourceInfo, table: str) 
     except duckdb.Error as exc:
         raise IngestError(info.name, f"not a readable Parquet file ({_first_line(exc)})") from None
     raw = [str(r[0]) for r in schema]
+    _check_parquet_sizes(con, info)
     if len(raw) > MAX_COLUMNS:
         raise IngestError(
             info.name, f"{len(raw)} columns: more than {MAX_COLUMNS}, this is not a ledger"
@@ -812,6 +1013,25 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, info: SourceInfo, table: str) 
     return RawTable(table, headers, info, int(rows), [])
 
 
+def _check_parquet_sizes(con: duckdb.DuckDBPyConnection, info: SourceInfo) -> None:
+    """Refuse a Parquet file with a column chunk over 1 MiB that expands more than
+    ``MAX_PACK_RATIO`` times (a few kB holding a value of hundreds of MB). The total size is
+    not bounded here: DuckDB streams Parquet and spills to disk."""
+    try:
+        column, ratio = con.execute(
+            _PARQUET_SIZES, {"path": str(info.path), "big": 2**20}
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise IngestError(info.name, f"not a readable Parquet file ({_first_line(exc)})") from None
+    if ratio is not None and ratio > MAX_PACK_RATIO:
+        raise IngestError(
+            info.name,
+            f"the column expands {ratio:,} times (more than {MAX_PACK_RATIO}): refused "
+            "as a possible decompression bomb",
+            column=column,
+        )
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -823,10 +1043,187 @@ def _first_line(exc: BaseException) -> str:
 def _open_workbook(info: SourceInfo) -> Any:
     from python_calamine import CalamineWorkbook
 
+    if not info.archive_checked:
+        check_archive(info)
     try:
         return CalamineWorkbook.from_path(str(info.path))
     except Exception as exc:  # calamine raises several private error types
         raise IngestError(info.name, f"not a readable spreadsheet ({_first_line(exc)})") from None
+
+
+_ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+_XML_PARTS = (".xml", ".rels", ".vml")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+#: Start tags of cells and rows, without and with a namespace prefix (``<x:c r="A1">``).
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")
+_CELL_REF = re.compile(rb"<c\s[^>]*?\br\s*=\s*[\"']([A-Z]+)([0-9]+)")
+_CELL_REF_NS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br\s*=\s*[\"']([A-Z]+)([0-9]+)")
+_CELL_START = re.compile(rb"<c[\s>/]")
+_CELL_START_NS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_ROW_REF = re.compile(rb"<row\s[^>]*?\br\s*=\s*[\"']([0-9]+)")
+_ROW_REF_NS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\br\s*=\s*[\"']([0-9]+)")
+_ROW_START = re.compile(rb"<row[\s>/]")
+_ROW_START_NS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _largest_number(digits: list[bytes]) -> int:
+    """Largest of decimal numbers written as bytes, without converting them all."""
+    if not digits:
+        return 0
+    width = max(map(len, digits))
+    return int(max(d for d in digits if len(d) == width))
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for b in letters:
+        n = n * 26 + (b - 64)
+    return n
+
+
+def column_letters(n: int) -> str:
+    """Spreadsheet column letters of a 1-based column number (1 -> A, 27 -> AA)."""
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+@dataclass
+class _SheetExtent:
+    """Upper bounds of the last row and column a worksheet part reaches, fed by chunks of
+    its XML that end on a tag boundary. Cells and rows without an ``r`` reference follow the
+    one before them, so each counts one more row or column."""
+
+    rows: int = 0
+    columns: int = 0
+
+    def feed(self, data: bytes) -> None:
+        prefixed = _PREFIXED.search(data) is not None
+        cell_ref, cell_start = (
+            (_CELL_REF_NS, _CELL_START_NS) if prefixed else (_CELL_REF, _CELL_START)
+        )
+        row_ref, row_start = (_ROW_REF_NS, _ROW_START_NS) if prefixed else (_ROW_REF, _ROW_START)
+        cells = cell_ref.findall(data)
+        row_refs = row_ref.findall(data)
+        implicit_rows = max(0, len(row_start.findall(data)) - len(row_refs))
+        max_row = _largest_number(row_refs)
+        if cells:
+            max_row = max(max_row, _largest_number([c[1] for c in cells]))
+            widest = max({c[0] for c in cells}, key=lambda x: (len(x), x))
+            self.columns = max(self.columns, _column_number(widest))
+        self.rows = max(self.rows, max_row) + implicit_rows
+        if len(cell_start.findall(data)) > len(cells):
+            per_row = max(len(cell_start.findall(piece)) for piece in data.split(b"row>"))
+            self.columns += per_row
+
+
+def _part_error(info: SourceInfo, part: str, reason: str) -> IngestError:
+    return IngestError(info.name, f"not a readable spreadsheet (part {part!r} {reason})")
+
+
+def _check_part(zf: zipfile.ZipFile, part: zipfile.ZipInfo, info: SourceInfo, budget: int) -> int:
+    """Inflate one part in chunks (never more than ``budget`` bytes); refuse XML that
+    declares a DTD or entities, XML that is not UTF-8, and XLSX sheets spanning too many
+    cells. Returns the unpacked size."""
+    xml = part.filename.lower().endswith(_XML_PARTS)
+    extent = _SheetExtent()
+    size = 0
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            size += len(chunk)
+            if size > budget:
+                raise IngestError(
+                    info.name,
+                    f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB "
+                    f"(part {part.filename!r}): refused as a possible zip bomb",
+                )
+            if not xml:
+                continue
+            if b"\x00" in chunk or (
+                size == len(chunk) and chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+            ):
+                raise _part_error(info, part.filename, "is not UTF-8 XML")
+            data = tail + chunk
+            if _DTD.search(data):
+                raise IngestError(
+                    info.name,
+                    f"part {part.filename!r} declares a DTD or XML entities: refused, "
+                    "a workbook never needs them (entity expansion attack)",
+                )
+            cut = data.rfind(b"row>") + 4
+            if cut < len(data) // 2:
+                cut = data.rfind(b">") + 1
+            if cut == 0 and len(data) > 4 * CHUNK_BYTES:
+                cut = len(data) - 64
+            extent.feed(data[:cut])
+            tail = data[cut:]
+    if xml and tail:
+        extent.feed(tail)
+    cells = extent.rows * extent.columns
+    if cells > MAX_SHEET_CELLS:
+        raise IngestError(
+            info.name,
+            f"a sheet ({part.filename}) reaches row {extent.rows:,} and column "
+            f"{column_letters(extent.columns)}, a rectangle of {cells:,} cells (more than "
+            f"{MAX_SHEET_CELLS:,}): delete the stray cells far from the table, or export "
+            "the ledger as CSV",
+            row=extent.rows,
+        )
+    return size
+
+
+def check_archive(info: SourceInfo) -> None:
+    """Refuse a spreadsheet archive before the spreadsheet reader opens it when it could
+    exhaust the memory: more than ``MAX_ARCHIVE_PARTS`` parts, parts that unpack (as declared
+    or as actually inflated) to more than ``MAX_UNPACKED_BYTES`` in all, a part of more than
+    1 MiB that expands more than ``MAX_PACK_RATIO`` times, XML declaring a DTD or entities
+    ("billion laughs"), or an XLSX sheet whose cells span more than ``MAX_SHEET_CELLS``.
+    Files that are not zip archives (XLS) are left to the reader.
+    """
+    if not zipfile.is_zipfile(info.path):
+        info.archive_checked = True
+        return
+    try:
+        with zipfile.ZipFile(info.path) as zf:
+            parts = [p for p in zf.infolist() if not p.is_dir()]
+            if len(parts) > MAX_ARCHIVE_PARTS:
+                raise IngestError(
+                    info.name, f"{len(parts):,} parts in the archive: this is not a workbook"
+                )
+            declared = sum(p.file_size for p in parts)
+            if declared > MAX_UNPACKED_BYTES:
+                raise IngestError(
+                    info.name,
+                    f"the workbook declares {declared / 2**20:,.0f} MB once unpacked, more "
+                    f"than {MAX_UNPACKED_BYTES // 2**20} MB: refused as a possible zip bomb",
+                )
+            for p in parts:
+                if p.file_size > 2**20 and p.file_size > MAX_PACK_RATIO * max(p.compress_size, 1):
+                    raise IngestError(
+                        info.name,
+                        f"part {p.filename!r} expands {p.file_size // max(p.compress_size, 1):,} "
+                        f"times (more than {MAX_PACK_RATIO}): refused as a possible zip bomb",
+                    )
+            used = 0
+            for p in parts:
+                used += _check_part(zf, p, info, MAX_UNPACKED_BYTES - used)
+    except _ARCHIVE_ERRORS as exc:
+        raise IngestError(
+            info.name, f"not a readable spreadsheet (damaged archive: {_first_line(exc)})"
+        ) from None
+    info.archive_checked = True
 
 
 def _sheet_rows(wb: Any, sheet: str, info: SourceInfo) -> list[list[Any]]:

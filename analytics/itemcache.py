@@ -87,6 +87,8 @@ _ADD = (
 )
 _LIST = f"SELECT entry, n_rows, touched FROM {CACHE_DB}.entries ORDER BY used DESC"
 _OF_DATASET = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset_id"
+_PATH = "SELECT path FROM duckdb_databases() WHERE database_name = $name"
+_DETACH = f"DETACH DATABASE IF EXISTS {CACHE_DB}"
 _FORGET = f"DELETE FROM {CACHE_DB}.entries WHERE entry = $entry"
 
 _lock = threading.Lock()
@@ -174,7 +176,8 @@ def _evict(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _drop(con: duckdb.DuckDBPyConnection, entry: int) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {_table(entry)}")
+    drop = f"DROP TABLE IF EXISTS {_table(entry)}"
+    con.execute(drop)
     con.execute(_FORGET, {"entry": int(entry)})
 
 
@@ -213,6 +216,10 @@ def forget(con: duckdb.DuckDBPyConnection, dataset_id: int | None = None) -> Non
 
 
 def disable(con: duckdb.DuckDBPyConnection) -> None:
-    """Detach the cache database: later queries of ``con``'s instance run uncached."""
+    """Detach the cache database and remove its file: later queries of ``con``'s instance run
+    uncached."""
     with _lock:
-        con.execute(f"DETACH DATABASE IF EXISTS {CACHE_DB}")
+        rows = con.execute(_PATH, {"name": CACHE_DB}).fetchall()
+        con.execute(_DETACH)
+    if rows and rows[0][0]:
+        shutil.rmtree(Path(rows[0][0]).parent, ignore_errors=True)

@@ -202,8 +202,19 @@ def _parsed(col: str, fmt: AmountFormat, scale: int, sql_type: str, body: str) -
     value = f"CASE WHEN w IS NOT NULL AND {exact} THEN TRY_CAST({signed} AS {sql_type}) END"
     inner = _let(value, "v", body)
     inner = _let("TRY_CAST(n AS DECIMAL(38,10))", "w", inner)
-    inner = _let(_normalised_number("s", fmt), "n", inner)
+    normalised = f"CASE WHEN {_spaces_as_thousands(col)} THEN {_normalised_number('s', fmt)} END"
+    inner = _let(normalised, "n", inner)
     return _let(_clean_number(col), "s", inner)
+
+
+def _spaces_as_thousands(col: str) -> str:
+    """SQL condition: white space between two digits only separates groups of three digits
+    before the decimal mark ("1 234 567,89"); "1 2 3,4 5" is no number."""
+    c = _q(col)
+    grouped = f"^[^0-9]*[0-9]{{1,3}}([{_SPACES}][0-9]{{3}})+([.,][0-9]+)?[^0-9]*$"
+    return (
+        f"(NOT regexp_matches({c}, '[0-9][{_SPACES}]+[0-9]') OR regexp_matches({c}, '{grouped}'))"
+    )
 
 
 def _decimal_sql(col: str, fmt: AmountFormat, scale: int, sql_type: str) -> str:
@@ -482,7 +493,8 @@ def _decimal_fast_paths(
         texts = [f"replace({c}, ',', '.')", f"replace(translate({c}, {spaces}, ''), ',', '.')"]
         patterns = [
             f"-?[0-9]+(,[0-9]{{1,{scale}}})?",
-            f"-?[0-9]+([ \\x{{00A0}}\\x{{202F}}\\x{{2009}}][0-9]+)*(,[0-9]{{1,{scale}}})?",
+            f"-?[0-9]{{1,3}}([ \\x{{00A0}}\\x{{202F}}\\x{{2009}}][0-9]{{3}})*"
+            f"(,[0-9]{{1,{scale}}})?",
         ]
     else:
         texts = [c, f"replace({c}, ',', '')"]

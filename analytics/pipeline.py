@@ -3,19 +3,77 @@
 Staging runs in a private in-memory DuckDB; only rows that passed validation, the rejected
 rows with their reasons and the quality flags reach the workspace, in one transaction, and
 only after the counts and control totals reconcile. Any failure leaves the workspace as it was.
+
+Bounded parsing: a source file is untrusted input. ``load_files`` and ``preview_file`` parse it
+in a child process (``python -c``, its own interpreter) with limits on its address space
+(RLIMIT_AS), CPU time (RLIMIT_CPU), the size of any file it writes (RLIMIT_FSIZE) and its
+wall-clock time, after checking the size of every file. The child writes the staged rows as
+Arrow IPC files in a private temporary folder; this process reads them and writes the dataset
+into the workspace. A hostile file can exhaust only the child, which is then killed, and the
+load fails with a :class:`LoadError` naming the file and the limit.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-from dataclasses import dataclass, field
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from analytics import ingest, mapping, quality, schema
 from analytics.store import Workspace
+
+# -- Limits of one load -------------------------------------------------------------------------
+#: Largest source file accepted, MiB (Streamlit's ``server.maxUploadSize`` is 200 MB).
+MAX_FILE_MIB = 512
+#: Most columns a source file may have (ingest stops wider files while sniffing).
+MAX_COLUMNS = ingest.MAX_COLUMNS
+#: Wall-clock seconds the parsing child may run for one upload set.
+PARSE_SECONDS = 600
+#: CPU seconds of the parsing child (RLIMIT_CPU; DuckDB uses every core).
+PARSE_CPU_SECONDS = 1200
+#: Address space of the parsing child, MiB (RLIMIT_AS).
+PARSE_MEMORY_MIB = 8192
+#: Share of the address space DuckDB may use before it spills to disk in the child.
+PARSE_DUCKDB_MEMORY_SHARE = 0.5
+#: Largest file the parsing child may write, and its DuckDB spill space, MiB (RLIMIT_FSIZE).
+PARSE_DISK_MIB = 8192
+
+MIB = 1024 * 1024
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+#: Arrow IPC targets of a staged dataset besides the canonical tables.
+REJECTS, FLAGS = "rejected_rows", "quality_flags"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of one parse; the defaults are the constants above."""
+
+    max_file_mib: float = MAX_FILE_MIB
+    max_columns: int = MAX_COLUMNS
+    seconds: float = PARSE_SECONDS
+    cpu_seconds: int = PARSE_CPU_SECONDS
+    memory_mib: int = PARSE_MEMORY_MIB
+    disk_mib: int = PARSE_DISK_MIB
+
+
+DEFAULT_LIMITS = Limits()
+
+#: Receives the stage a load reached: "parsing", "writing", "done".
+Progress = Callable[[str], None]
 
 
 class LoadError(Exception):
@@ -124,20 +182,29 @@ def stage_files(
     files: list[InputFile],
     saved_con: duckdb.DuckDBPyConnection | None = None,
     hashes: list[str] | None = None,
+    *,
+    max_columns: int = MAX_COLUMNS,
+    config: dict[str, str] | None = None,
+    on_file: Callable[[str], None] | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, list[quality.StagedFile], list[str]]:
     """Read, map and stage every file in a private in-memory DuckDB.
 
     Returns the staging connection, the staged files and their sha256. Raises ``LoadError``
-    (or ``ingest.IngestError``) with a message naming the file when a file cannot be used.
+    (or ``ingest.IngestError``) with a message naming the file when a file cannot be used,
+    among others when it has more than ``max_columns`` columns. ``config`` is the DuckDB
+    configuration of the staging connection; ``on_file`` receives each file's name before it
+    is read.
     """
     if not files:
         raise LoadError("no file to load")
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=config or {})
     staged: list[quality.StagedFile] = []
     if hashes is None:
         hashes = [sha256_of(Path(f.path)) for f in files]
     try:
         for i, f in enumerate(files):
+            if on_file is not None:
+                on_file(f.display_name)
             path = Path(f.path)
             info = ingest.sniff(
                 path,
@@ -147,6 +214,11 @@ def stage_files(
                 sheet=f.sheet,
             )
             raw = ingest.read_raw(con, info, f"raw_{i}")
+            if len(raw.headers) > max_columns:
+                raise LoadError(
+                    f"{info.name}: {len(raw.headers)} columns, more than the {max_columns} "
+                    "columns a ledger file may have; nothing was loaded"
+                )
             m = _choose_mapping(f, raw.headers, saved_con)
             if quality.missing_required(m):
                 skip = ["customer_id"] if quality.name_as_customer_id(m) else []
@@ -187,14 +259,22 @@ def _rejects_sql(staged: list[quality.StagedFile]) -> str:
     return " UNION ALL ".join(parts) + " ORDER BY source_file, line_no"
 
 
-def write_staged(
-    ws: Workspace,
-    con: duckdb.DuckDBPyConnection,
-    staged: list[quality.StagedFile],
-    hashes: list[str],
-    name: str,
-) -> LoadReport:
-    """Check the staged files reconcile, then write them as one dataset in one transaction."""
+@dataclass
+class _Prepared:
+    """A reconciled staging: the reports, what must be found once written, and per target
+    (canonical table, ``rejected_rows``, ``quality_flags``) the SELECT giving its rows."""
+
+    reports: list[FileReport]
+    expected: dict[str, tuple[int, Decimal | None]]
+    sources: dict[str, str]
+    flags: int
+    headers: list[list[str]]
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection, staged: list[quality.StagedFile], hashes: list[str]
+) -> _Prepared:
+    """Check the staged files reconcile; build the rejects and flags tables on ``con``."""
     file_counts = [quality.counts(con, s) for s in staged]
     for c in file_counts:
         if c.rows_read != c.rows_loaded + c.rows_rejected:
@@ -215,13 +295,13 @@ def write_staged(
         con.executemany("INSERT INTO _structural VALUES (?, ?, ?, ?, ?)", structural)
     flags_table = quality.flag_rows(con, staged)
 
-    tables: dict[str, object] = {}
+    sources: dict[str, str] = {}
     expected: dict[str, tuple[int, Decimal | None]] = {}
     for table in schema.TABLES.values():
         files = [s for s in staged if s.table == table.name]
         if not files:
             continue
-        tables[table.name] = con.cursor().sql(_good_rows_sql(table, files)).to_arrow_reader()
+        sources[table.name] = _good_rows_sql(table, files)
         rows = sum(c.rows_loaded for c in file_counts if c.table == table.name)
         amount = None
         if "amount" in table.names:
@@ -229,8 +309,8 @@ def write_staged(
                 (c.amount_loaded for c in file_counts if c.table == table.name), Decimal("0.00")
             )
         expected[table.name] = (rows, amount)
-    rejects = con.cursor().sql(_rejects_sql(staged)).to_arrow_table()
-    flags = con.cursor().sql("SELECT * FROM " + flags_table).to_arrow_table()
+    sources[REJECTS] = _rejects_sql(staged)
+    sources[FLAGS] = "SELECT * FROM " + flags_table
     reports = [
         FileReport(
             file=s.file,
@@ -252,6 +332,21 @@ def write_staged(
         )
         for s, c, h in zip(staged, file_counts, hashes, strict=True)
     ]
+    n_flags = con.execute("SELECT count(*) FROM " + flags_table).fetchall()[0][0]
+    return _Prepared(
+        reports=reports,
+        expected=expected,
+        sources=sources,
+        flags=int(n_flags),
+        headers=[list(s.headers) for s in staged],
+    )
+
+
+def _write(
+    ws: Workspace, prepared: _Prepared, data: dict[str, object], hashes: list[str], name: str
+) -> LoadReport:
+    """Write the staged rows ``data`` (Arrow, by target) as one dataset in one transaction."""
+    reports = prepared.reports
     dataset_id = ws.write_dataset(
         name=name,
         sha256=dataset_sha256(hashes),
@@ -270,35 +365,517 @@ def write_staged(
         rows_read=sum(r.rows_read for r in reports),
         rows_loaded=sum(r.rows_loaded for r in reports),
         rows_rejected=sum(r.rows_rejected for r in reports),
-        tables=tables,
-        rejects=rejects,
-        flags=flags,
-        expected=expected,
+        tables={t: data[t] for t in schema.TABLES if t in data},
+        rejects=data[REJECTS],
+        flags=data[FLAGS],
+        expected=prepared.expected,
     )
-    n_flags = con.execute("SELECT count(*) FROM " + flags_table).fetchone()[0]
-    return LoadReport(dataset_id=dataset_id, name=name, files=reports, flags=int(n_flags))
+    return LoadReport(dataset_id=dataset_id, name=name, files=reports, flags=prepared.flags)
+
+
+def write_staged(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    staged: list[quality.StagedFile],
+    hashes: list[str],
+    name: str,
+) -> LoadReport:
+    """Check the staged files reconcile, then write them as one dataset in one transaction."""
+    prepared = _prepare(con, staged, hashes)
+    data = {t: con.cursor().sql(sql).to_arrow_reader() for t, sql in prepared.sources.items()}
+    return _write(ws, prepared, data, hashes, name)
 
 
 def json_mapping(m: mapping.Mapping) -> dict:
     return {"table": m.table, "columns": {c: x.source_header for c, x in m.matches.items()}}
 
 
-def load_files(ws: Workspace, files: list[InputFile], name: str | None = None) -> LoadReport:
-    """Load an upload set into the workspace as one dataset (or find it already there)."""
+def check_sizes(files: list[InputFile], limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise ``LoadError`` naming the first file that is missing or over the size limit."""
+    for f in files:
+        path = Path(f.path)
+        if not path.is_file():
+            raise LoadError(f"{f.display_name}: the file does not exist or is not a file")
+        size = path.stat().st_size
+        if size > limits.max_file_mib * MIB:
+            raise LoadError(
+                f"{f.display_name}: {size / MIB:.1f} MiB exceeded the {limits.max_file_mib:g} "
+                "MiB limit for one file; nothing was loaded"
+            )
+
+
+def load_files(
+    ws: Workspace,
+    files: list[InputFile],
+    name: str | None = None,
+    *,
+    bounded: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load an upload set into the workspace as one dataset (or find it already there).
+
+    ``bounded`` (the product's path) parses the files in a child process within ``limits``;
+    ``bounded=False`` parses them in this process (same result, no isolation).
+    """
+    check_sizes(files, limits)
     hashes = [sha256_of(Path(f.path)) for f in files]
     existing = ws.find_by_sha256(dataset_sha256(hashes)) if files else None
     if existing is not None:
-        return LoadReport(
-            dataset_id=existing.dataset_id, name=existing.name, files=[], already_loaded=True
+        return _already_loaded(existing.dataset_id, existing.name)
+    name = name or ", ".join(f.display_name for f in files)
+    _report(progress, "parsing")
+    if bounded:
+        report = _load_bounded(ws, files, hashes, name, limits, progress)
+    else:
+        con, staged, hashes = stage_files(
+            files, saved_con=ws.cursor(), hashes=hashes, max_columns=limits.max_columns
         )
-    con, staged, hashes = stage_files(files, saved_con=ws.cursor(), hashes=hashes)
+        try:
+            prepared = _prepare(con, staged, hashes)
+            data = {
+                t: con.cursor().sql(sql).to_arrow_reader() for t, sql in prepared.sources.items()
+            }
+            report = _write_once(ws, prepared, data, hashes, name, progress)
+        finally:
+            con.close()
+    _report(progress, "done")
+    return report
+
+
+def _already_loaded(dataset_id: int, name: str) -> LoadReport:
+    return LoadReport(dataset_id=dataset_id, name=name, files=[], already_loaded=True)
+
+
+def _report(progress: Progress | None, stage: str) -> None:
+    if progress is not None:
+        progress(stage)
+
+
+def _write_once(
+    ws: Workspace,
+    prepared: _Prepared,
+    data: dict[str, object],
+    hashes: list[str],
+    name: str,
+    progress: Progress | None,
+) -> LoadReport:
+    """Write the dataset and save its mappings, unless a concurrent load of the same bytes
+    wrote it first (then that dataset is the answer)."""
+    with ws.write_lock:
+        existing = ws.find_by_sha256(dataset_sha256(hashes))
+        if existing is not None:
+            return _already_loaded(existing.dataset_id, existing.name)
+        _report(progress, "writing")
+        report = _write(ws, prepared, data, hashes, name)
+        cur = ws.cursor()
+        for report_file, headers in zip(report.files, prepared.headers, strict=True):
+            mapping.save(cur, headers, report_file.mapping)
+    return report
+
+
+# -- the parsing child ---------------------------------------------------------------------------
+
+_CHILD_CODE = (
+    "import sys; from analytics.pipeline import _child_main; sys.exit(_child_main(sys.argv[1]))"
+)
+_JOB, _RESULT, _STATE, _SAVED = "job.json", "result.json", "state.txt", "saved_mappings.arrow"
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """What the Data page shows of an uploaded file before it is loaded."""
+
+    name: str
+    headers: list[str]
+    rows: int
+    notes: list[str]
+    mapping: mapping.Mapping
+
+
+def preview_file(ws: Workspace, f: InputFile, *, limits: Limits = DEFAULT_LIMITS) -> FilePreview:
+    """Sniff and read ``f`` in a bounded child and propose its mapping (the saved one first)."""
+    check_sizes([f], limits)
+    result = _run_child(ws, "preview", [f], [], limits)
+    return FilePreview(
+        name=f.display_name,
+        headers=list(result["headers"]),
+        rows=int(result["rows"]),
+        notes=list(result["notes"]),
+        mapping=mapping.Mapping.from_json(result["mapping"]),
+    )
+
+
+def _load_bounded(
+    ws: Workspace,
+    files: list[InputFile],
+    hashes: list[str],
+    name: str,
+    limits: Limits,
+    progress: Progress | None,
+) -> LoadReport:
+    with _job_dir() as job:
+        result = _run_child(ws, "stage", files, hashes, limits, job)
+        prepared = _Prepared(
+            reports=[_report_from_json(r) for r in result["reports"]],
+            expected={
+                t: (int(rows), None if amount is None else Decimal(amount))
+                for t, (rows, amount) in result["expected"].items()
+            },
+            sources={},
+            flags=int(result["flags"]),
+            headers=[list(h) for h in result["headers"]],
+        )
+        data = {t: _read_arrow(job / (t + ".arrow")) for t in result["targets"]}
+        try:
+            return _write_once(ws, prepared, data, hashes, name, progress)
+        finally:
+            data.clear()
+
+
+@contextmanager
+def _job_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="encours-load-"))
     try:
-        report = write_staged(
-            ws, con, staged, hashes, name or ", ".join(f.display_name for f in files)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _run_child(
+    ws: Workspace,
+    mode: str,
+    files: list[InputFile],
+    hashes: list[str],
+    limits: Limits,
+    job: Path | None = None,
+) -> dict:
+    """Run the child on ``files`` in the folder ``job`` (a private one when None); its result.
+
+    Raises the child's ``LoadError`` / ``IngestError``, or a ``LoadError`` naming the file
+    being read and the limit it exceeded when the child had to be stopped.
+    """
+    if job is None:
+        with _job_dir() as private:
+            return _run_child(ws, mode, files, hashes, limits, private)
+    _write_arrow(job / _SAVED, _saved_mappings(ws))
+    spec = {
+        "mode": mode,
+        "parent": os.getpid(),
+        "limits": asdict(limits),
+        "hashes": hashes,
+        "files": [_file_to_json(f) for f in files],
+    }
+    (job / _JOB).write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p
+    )
+    env["TMPDIR"] = str(job)
+    with open(job / "stderr.txt", "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE, str(job)],
+            cwd=job,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
+        try:
+            code = proc.wait(timeout=limits.seconds)
+        except BaseException as exc:
+            proc.kill()
+            proc.wait()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise LoadError(
+                    f"{_current_file(job, files)}: the parse exceeded the {limits.seconds:g} s "
+                    "time limit; nothing was loaded"
+                ) from None
+            raise
+    result_path = job / _RESULT
+    if not result_path.is_file():
+        raise LoadError(_stopped_message(code, _current_file(job, files), limits))
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    if "error" in result:
+        raise _error_from_json(result["error"], _current_file(job, files), limits)
+    return result
+
+
+def _stopped_message(code: int, who: str, limits: Limits) -> str:
+    """Why a child that left no result stopped, from its exit status."""
+    names = ("SIGXCPU", "SIGKILL", "SIGXFSZ")
+    signals = {name: -int(getattr(signal, name)) for name in names if hasattr(signal, name)}
+    if code in (signals.get("SIGXCPU"), signals.get("SIGKILL")):
+        return (
+            f"{who}: the parse exceeded the {limits.cpu_seconds} s CPU time or the "
+            f"{limits.memory_mib} MiB memory limit; nothing was loaded"
+        )
+    if code == signals.get("SIGXFSZ"):
+        return f"{who}: the parse exceeded the {limits.disk_mib} MiB disk limit; nothing was loaded"
+    return (
+        f"{who}: the parse stopped (exit status {code}): it exceeded the {limits.memory_mib} MiB "
+        "memory limit or the file could not be read; nothing was loaded"
+    )
+
+
+def _current_file(job: Path, files: list[InputFile]) -> str:
+    state = job / _STATE
+    if state.is_file():
+        text = state.read_text(encoding="utf-8").strip()
+        if text:
+            return text
+    return ", ".join(f.display_name for f in files)
+
+
+def _saved_mappings(ws: Workspace) -> pa.Table | None:
+    cur = ws.cursor()
+    found = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        [mapping.SAVED_MAPPINGS],
+    ).fetchall()[0][0]
+    if not found:
+        return None
+    sql = "SELECT * FROM " + mapping.SAVED_MAPPINGS
+    return ws.cursor().sql(sql).to_arrow_table()
+
+
+def _write_arrow(path: Path, data: object | None) -> None:
+    """Write Arrow ``data`` (a table or a record-batch reader) as an Arrow IPC file."""
+    if data is None:
+        return
+    with pa.OSFile(str(path), "wb") as sink:
+        with pa.ipc.new_file(sink, data.schema) as writer:
+            if isinstance(data, pa.Table):
+                writer.write_table(data)
+            else:
+                for batch in data:
+                    writer.write_batch(batch)
+
+
+def _read_arrow(path: Path) -> pa.Table:
+    """An Arrow IPC file as a table mapped from disk (no copy)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _file_to_json(f: InputFile) -> dict:
+    return {
+        "path": str(Path(f.path).resolve()),
+        "name": f.display_name,
+        "table": f.table,
+        "mapping": f.mapping.to_json() if f.mapping is not None else None,
+        "encoding": f.encoding,
+        "separator": f.separator,
+        "sheet": f.sheet,
+        "overrides": f.overrides,
+    }
+
+
+def _file_from_json(d: dict) -> InputFile:
+    return InputFile(
+        path=Path(d["path"]),
+        name=d["name"],
+        table=d["table"],
+        mapping=mapping.Mapping.from_json(d["mapping"]) if d["mapping"] else None,
+        encoding=d["encoding"],
+        separator=d["separator"],
+        sheet=d["sheet"],
+        overrides=d["overrides"],
+    )
+
+
+def _money_to_json(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _report_to_json(r: FileReport) -> dict:
+    d = {k: getattr(r, k) for k in FileReport.__dataclass_fields__}
+    d["mapping"] = r.mapping.to_json()
+    for k in ("amount_read", "amount_loaded", "amount_rejected"):
+        d[k] = _money_to_json(d[k])
+    return d
+
+
+def _report_from_json(d: dict) -> FileReport:
+    values = dict(d)
+    values["mapping"] = mapping.Mapping.from_json(d["mapping"])
+    for k in ("amount_read", "amount_loaded", "amount_rejected"):
+        values[k] = None if d[k] is None else Decimal(d[k])
+    return FileReport(**values)
+
+
+def _error_to_json(exc: BaseException) -> dict:
+    if isinstance(exc, ingest.IngestError):
+        return {
+            "kind": "ingest",
+            "file": exc.file,
+            "reason": exc.reason,
+            "row": exc.row,
+            "column": exc.column,
+        }
+    if isinstance(exc, LoadError):
+        return {"kind": "load", "message": str(exc)}
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno == errno.EFBIG) or (
+        isinstance(exc, duckdb.Error)
+        and ("File too large" in text or "max_temp_directory_size" in text)
+    ):
+        return {"kind": "disk"}
+    if isinstance(exc, MemoryError | duckdb.OutOfMemoryException):
+        return {"kind": "memory"}
+    return {"kind": "other", "type": type(exc).__name__, "message": str(exc)}
+
+
+def _error_from_json(e: dict, who: str, limits: Limits) -> Exception:
+    kind = e.get("kind")
+    if kind == "ingest":
+        return ingest.IngestError(e["file"], e["reason"], row=e["row"], column=e["column"])
+    if kind == "load":
+        return LoadError(e["message"])
+    if kind == "disk":
+        return LoadError(
+            f"{who}: the parse exceeded the {limits.disk_mib} MiB disk limit; nothing was loaded"
+        )
+    if kind == "memory":
+        return LoadError(
+            f"{who}: the parse exceeded the {limits.memory_mib} MiB memory limit; "
+            "nothing was loaded"
+        )
+    return LoadError(f"{who}: the file could not be read ({e['type']}: {e['message']})")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError, TypeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _apply_limits(limits: Limits) -> None:
+    """Bound this process: address space, CPU time and file size (where the OS has them)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    for name, value, hard in (
+        ("RLIMIT_AS", limits.memory_mib * MIB, limits.memory_mib * MIB),
+        ("RLIMIT_CPU", limits.cpu_seconds, limits.cpu_seconds + 5),
+        ("RLIMIT_FSIZE", limits.disk_mib * MIB, limits.disk_mib * MIB),
+    ):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        _, current_hard = resource.getrlimit(which)
+        if current_hard != resource.RLIM_INFINITY:
+            value, hard = min(value, current_hard), min(hard, current_hard)
+        resource.setrlimit(which, (value, hard))
+
+
+def _staging_config(limits: Limits, job: Path) -> dict[str, str]:
+    duckdb_mib = max(64, int(limits.memory_mib * PARSE_DUCKDB_MEMORY_SHARE))
+    spill = job / "spill"
+    spill.mkdir(exist_ok=True)
+    return {
+        "memory_limit": f"{duckdb_mib}MiB",
+        "temp_directory": str(spill),
+        "max_temp_directory_size": f"{limits.disk_mib}MiB",
+    }
+
+
+def _child_main(job_dir: str) -> int:
+    """Entry point of the parsing child: read ``job.json``, write ``result.json``."""
+    job = Path(job_dir)
+    spec = json.loads((job / _JOB).read_text(encoding="utf-8"))
+    _die_with_parent(int(spec["parent"]))
+    limits = Limits(**spec["limits"])
+    _apply_limits(limits)
+    state = job / _STATE
+
+    def on_file(name: str) -> None:
+        state.write_text(name, encoding="utf-8")
+
+    saved = duckdb.connect(":memory:")
+    try:
+        if (job / _SAVED).is_file():
+            saved.register("_saved", _read_arrow(job / _SAVED))
+            copy = "CREATE TABLE " + mapping.SAVED_MAPPINGS + " AS SELECT * FROM _saved"
+            saved.execute(copy)
+            saved.unregister("_saved")
+        files = [_file_from_json(d) for d in spec["files"]]
+        config = _staging_config(limits, job)
+        if spec["mode"] == "preview":
+            result = _child_preview(files[0], saved, config, on_file)
+        else:
+            result = _child_stage(job, files, spec["hashes"], saved, limits, config, on_file)
+    except Exception as exc:
+        result = {"error": _error_to_json(exc)}
+    finally:
+        saved.close()
+    tmp = job / (_RESULT + ".tmp")
+    tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(job / _RESULT)
+    return 0
+
+
+def _child_preview(
+    f: InputFile,
+    saved: duckdb.DuckDBPyConnection,
+    config: dict[str, str],
+    on_file: Callable[[str], None],
+) -> dict:
+    on_file(f.display_name)
+    info = ingest.sniff(
+        f.path, name=f.display_name, encoding=f.encoding, separator=f.separator, sheet=f.sheet
+    )
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        raw = ingest.read_raw(con, info, "raw_preview")
     finally:
         con.close()
-    cur = ws.cursor()
-    for s in staged:
-        mapping.save(cur, s.headers, s.mapping)
-    return report
+    found = mapping.load(saved, raw.headers) or mapping.propose(raw.headers, f.table)
+    return {
+        "headers": raw.headers,
+        "rows": raw.rows_read,
+        "notes": list(info.notes),
+        "mapping": found.to_json(),
+    }
+
+
+def _child_stage(
+    job: Path,
+    files: list[InputFile],
+    hashes: list[str],
+    saved: duckdb.DuckDBPyConnection,
+    limits: Limits,
+    config: dict[str, str],
+    on_file: Callable[[str], None],
+) -> dict:
+    con, staged, hashes = stage_files(
+        files,
+        saved_con=saved,
+        hashes=hashes,
+        max_columns=limits.max_columns,
+        config=config,
+        on_file=on_file,
+    )
+    try:
+        prepared = _prepare(con, staged, hashes)
+        for target, sql in prepared.sources.items():
+            _write_arrow(job / (target + ".arrow"), con.cursor().sql(sql).to_arrow_reader())
+    finally:
+        con.close()
+    return {
+        "reports": [_report_to_json(r) for r in prepared.reports],
+        "expected": {
+            t: [rows, _money_to_json(amount)] for t, (rows, amount) in prepared.expected.items()
+        },
+        "flags": prepared.flags,
+        "headers": prepared.headers,
+        "targets": list(prepared.sources),
+    }

@@ -21,8 +21,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from analytics import charts, i18n
+from analytics.safety import neutralise
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMATS = {"fr": "dd/mm/yyyy", "en": "dd mmm yyyy"}
 
@@ -35,13 +35,6 @@ TEXT, MONEY, DATE, INT, SHARE, DAYS, NUMBER = (
     "days",
     "number",
 )
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would read as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,24 @@ already there stay intact whatever happens to a new load.
 
 The workspace file is ``$ENCOURS_WORKSPACE`` when set, else ``workspace/encours.duckdb`` under
 the project directory.
+
+Once the file is attached, the connection is sandboxed: ``enable_external_access = false``
+(no file, extension or network access from SQL run on the workspace: ``read_csv``, ``COPY``,
+``ATTACH``, replacement scans of Python variables all fail) and ``lock_configuration = true``
+(no SQL can undo that). Source files are read by the pipeline on a connection of its own.
+
+Only one process can open a workspace file (DuckDB holds a file lock; the second process gets
+a :class:`WorkspaceError` saying the workspace is in use). Within a process, writes go through
+``Workspace.write_lock``, so that concurrent sessions load their datasets one after the other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import schema
+from analytics import itemcache, schema
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = PROJECT_DIR / "workspace" / "encours.duckdb"
@@ -64,6 +76,58 @@ CREATE TABLE IF NOT EXISTS quality_flags (
 
 class WorkspaceError(Exception):
     """The workspace cannot be opened or written (locked by another process, unreadable)."""
+
+
+#: Settings that sandbox a workspace connection, in the order they are applied.
+SANDBOX_SETTINGS = (("enable_external_access", False), ("lock_configuration", True))
+
+_SETTING_SQL = "SELECT current_setting(?)"
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock_for(path: Path) -> threading.RLock:
+    """One lock per workspace file in this process (every ``:memory:`` workspace has its own)."""
+    if str(path) == ":memory:":
+        return threading.RLock()
+    key = str(path.resolve())
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.RLock())
+
+
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
+
+
+def sandbox(con: duckdb.DuckDBPyConnection) -> None:
+    """Forbid file, extension and network access from SQL on ``con``, and lock its settings.
+
+    Settings belong to the database instance: a second connection to a file this process
+    already opened finds them applied and locked, which is checked rather than set again.
+    """
+    locked = con.execute(_SETTING_SQL, ["lock_configuration"]).fetchall()[0][0]
+    if not locked:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    for setting, wanted in SANDBOX_SETTINGS:
+        if con.execute(_SETTING_SQL, [setting]).fetchall()[0][0] != wanted:
+            raise WorkspaceError(
+                f"the workspace connection cannot be sandboxed ({setting} is not {wanted})"
+            )
+
+
+def _lock_message(path: Path, msg: str) -> str:
+    holder = _LOCK_HOLDER.search(msg)
+    who = f" (process {holder.group(1)})" if holder else ""
+    return (
+        f"the workspace {path.name} is in use by another Encours process{who}; "
+        "close it or set ENCOURS_WORKSPACE to another file"
+    )
+
+
+def memory_limit() -> str | None:
+    """DuckDB memory limit of workspace connections from ``ENCOURS_MEMORY_LIMIT`` ("4GB")."""
+    value = os.environ.get("ENCOURS_MEMORY_LIMIT", "").strip()
+    return value or None
 
 
 def workspace_path() -> Path:
@@ -114,31 +178,43 @@ _DATASET_COLUMNS = (
 
 
 class Workspace:
-    """A DuckDB workspace file. Use ``cursor()`` per query or thread."""
+    """A DuckDB workspace file, sandboxed once attached. Use ``cursor()`` per query or thread.
+
+    ``write_lock`` (one per file in this process) serialises the writes of the threads
+    (Streamlit sessions) of this process: ``write_dataset`` and ``delete_dataset`` hold it;
+    hold it around any other write.
+    """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.path = Path(path) if path is not None else workspace_path()
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.write_lock = _write_lock_for(self.path)
+        config = {"memory_limit": memory_limit()} if memory_limit() else {}
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             msg = str(exc)
             if "lock" in msg.lower():
-                raise WorkspaceError(
-                    f"the workspace {self.path.name} is in use by another Encours process; "
-                    "close it or set ENCOURS_WORKSPACE to another file"
-                ) from None
+                raise WorkspaceError(_lock_message(self.path, msg)) from None
             raise WorkspaceError(
                 f"the workspace {self.path.name} cannot be opened: {msg}"
             ) from None
-        if not read_only:
-            ensure_schema(self.con)
+        try:
+            itemcache.enable(self.con)
+            sandbox(self.con)
+            if not read_only:
+                ensure_schema(self.con)
+        except Exception:
+            self.con.close()
+            raise
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
 
     def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            itemcache.disable(self.con)
         self.con.close()
 
     def __enter__(self) -> Workspace:
@@ -164,6 +240,13 @@ class Workspace:
 
     def delete_dataset(self, dataset_id: int) -> bool:
         """Delete a dataset and everything loaded with it, in one transaction."""
+        with self.write_lock:
+            try:
+                return self._delete_dataset(dataset_id)
+            finally:
+                itemcache.forget(self.con, dataset_id)
+
+    def _delete_dataset(self, dataset_id: int) -> bool:
         cur = self.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -175,7 +258,8 @@ class Workspace:
                 cur.execute(sql, [dataset_id])
             cur.execute("COMMIT")
         except Exception:
-            cur.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
             raise
         return bool(found)
 
@@ -201,8 +285,42 @@ class Workspace:
         ``line_no``. ``rejects`` and ``flags`` are Arrow data with the columns of
         ``rejected_rows`` and ``quality_flags`` (without ``dataset_id``). ``expected`` gives,
         per table, the row count and amount total that must be found once written; a mismatch
-        rolls the whole dataset back.
+        rolls the whole dataset back. Holds ``write_lock``.
         """
+        with self.write_lock:
+            dataset_id = self._write_dataset(
+                name=name,
+                sha256=sha256,
+                source_files=source_files,
+                mappings=mappings,
+                rows_read=rows_read,
+                rows_loaded=rows_loaded,
+                rows_rejected=rows_rejected,
+                tables=tables,
+                rejects=rejects,
+                flags=flags,
+                expected=expected,
+            )
+            # A dataset id freed by a deletion may be given again: nothing cached under it
+            # may survive.
+            itemcache.forget(self.con, dataset_id)
+            return dataset_id
+
+    def _write_dataset(
+        self,
+        *,
+        name: str,
+        sha256: str,
+        source_files: list[dict],
+        mappings: dict,
+        rows_read: int,
+        rows_loaded: int,
+        rows_rejected: int,
+        tables: dict[str, object],
+        rejects: object | None,
+        flags: object | None,
+        expected: dict[str, tuple[int, Decimal | None]] | None,
+    ) -> int:
         cur = self.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -234,7 +352,8 @@ class Workspace:
                 _verify(cur, schema.table_for(table_name), dataset_id, rows, amount)
             cur.execute("COMMIT")
         except Exception:
-            cur.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
             raise
         return dataset_id
 

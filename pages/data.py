@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import i18n, ingest, legal_fr, mapping, schema, views
+from analytics import i18n, ingest, legal_fr, mapping, safety, schema, views
 from analytics.pipeline import InputFile, LoadError, LoadReport, load_files
 from analytics.store import WorkspaceError
 from pages import common
@@ -241,7 +241,7 @@ if datasets:
         st.dataframe(shown.head(200), hide_index=True, key="rejects_table")
         st.download_button(
             t("data_rejects_download"),
-            data=rejects.to_csv(index=False).encode("utf-8-sig"),
+            data=safety.frame_to_csv(rejects),
             file_name=f"rejected-{shown_id}.csv",
             mime="text/csv",
             key="rejects_download",

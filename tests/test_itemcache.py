@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,43 @@ def test_the_cache_is_a_temporary_file_unless_the_connection_is_sandboxed(tmp_pa
     itemcache.enable(sandboxed)
     assert sandboxed.execute(sql).fetchall() == [(None,)]
     assert aging.totals_by_currency(sandboxed, D, dataset_id=1)["EUR"][0] == Decimal("210.00")
+
+
+def test_a_workspace_caches_and_never_serves_a_deleted_dataset(tmp_path):
+    """Dataset ids freed by a deletion are given again: the new dataset's figures, not the old.
+
+    First load: invoice X1 100.00 -> AR 100.00. After deleting it, a second load gets the same
+    id with invoice Y1 250.00 -> AR 250.00.
+    """
+    from analytics.pipeline import InputFile, load_files
+    from analytics.store import Workspace
+
+    def ledger(name: str, amount: str) -> InputFile:
+        path = tmp_path / f"{name}.csv"
+        path.write_text(
+            "invoice_id;customer_id;invoice_date;due_date;amount\n"
+            f"{name}1;C1;2024-05-01;2024-05-31;{amount}\n",
+            encoding="utf-8",
+        )
+        return InputFile(path, table="invoices")
+
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        cur = ws.cursor()
+        assert itemcache.enabled(cur)
+        first = load_files(ws, [ledger("X", "100,00")], bounded=False).dataset_id
+        assert aging.totals_by_currency(cur, D, dataset_id=first)["EUR"][0] == Decimal("100.00")
+        assert ws.delete_dataset(first)
+        second = load_files(ws, [ledger("Y", "250,00")], bounded=False).dataset_id
+        assert second == first
+        assert aging.totals_by_currency(cur, D, dataset_id=second)["EUR"][0] == Decimal("250.00")
+
+
+def test_closing_the_workspace_removes_the_cache_file(tmp_path):
+    from analytics.store import Workspace
+
+    ws = Workspace(tmp_path / "w.duckdb")
+    sql = "SELECT path FROM duckdb_databases() WHERE database_name = 'encours_cache'"
+    folder = Path(ws.cursor().execute(sql).fetchall()[0][0]).parent
+    assert folder.is_dir()
+    ws.close()
+    assert not folder.exists()

@@ -1,0 +1,178 @@
+"""Bounded parsing: every upload is parsed in a child process within limits on file size,
+columns, wall-clock time, CPU time and memory; a file over a limit gives a LoadError naming it,
+and the workspace is left as it was."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from analytics.ingest import IngestError
+from analytics.pipeline import InputFile, Limits, LoadError, load_files, preview_file
+from analytics.store import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+STYLES = ROOT / "tests" / "data" / "styles"
+SMALL = STYLES / "sage_fr_cp1252.csv"
+HEADER = "N° facture;Code client;Raison sociale;Date facture;Date d'échéance;Montant TTC\n"
+
+
+def ledger_csv(path: Path, n: int) -> Path:
+    """``n`` valid invoices in the French Sage layout."""
+    rows = (
+        f"F{i:07d};C{i % 997:04d};Client {i % 997};{1 + i % 28:02d}/01/2026;"
+        f"{1 + i % 28:02d}/03/2026;{i % 5000},{i % 100:02d}\n"
+        for i in range(n)
+    )
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory) -> Path:
+    """200,000 invoices (about 11 MB): several seconds of parsing."""
+    return ledger_csv(tmp_path_factory.mktemp("big") / "grand_livre.csv", 200_000)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    with Workspace(tmp_path / "w.duckdb") as w:
+        yield w
+
+
+def load_leftovers(folder: Path) -> list[Path]:
+    """What a load left in ``folder`` (the open workspace's open-items cache is not a load's)."""
+    return [p for p in folder.iterdir() if not p.name.startswith("encours-cache-")]
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path, monkeypatch) -> Path:
+    """The child's working folders go under this test's own folder."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def own_children() -> list[int]:
+    """Processes whose parent is this one."""
+    me = f"PPid:\t{os.getpid()}\n"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path("/proc", pid, "status").read_text()
+        except OSError:
+            continue
+        if me in status:
+            found.append(int(pid))
+    return found
+
+
+def test_a_small_file_loads_through_the_child_like_in_process(ws, tmp_path):
+    bounded = load_files(ws, [InputFile(SMALL)])
+    with Workspace(tmp_path / "other.duckdb") as other:
+        direct = load_files(other, [InputFile(SMALL)], bounded=False)
+    assert (bounded.rows_read, bounded.rows_loaded, bounded.rows_rejected) == (
+        direct.rows_read,
+        direct.rows_loaded,
+        direct.rows_rejected,
+    )
+    assert bounded.files[0].amount_loaded == direct.files[0].amount_loaded
+    assert bounded.files[0].mapping == direct.files[0].mapping
+
+
+def test_the_load_reports_its_stages_in_order(ws):
+    stages: list[str] = []
+    load_files(ws, [InputFile(SMALL)], progress=stages.append)
+    assert stages == ["parsing", "writing", "done"]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(ws, tmp_path):
+    big = ledger_csv(tmp_path / "trop_gros.csv", 2_000)
+    with pytest.raises(LoadError, match=r"trop_gros\.csv: .*exceeded the 0\.05 MiB limit"):
+        load_files(ws, [InputFile(big)], limits=Limits(max_file_mib=0.05))
+    assert ws.datasets() == []
+
+
+def test_a_file_with_more_columns_than_the_limit_is_refused(ws, tmp_path):
+    wide = tmp_path / "large.csv"
+    wide.write_text(HEADER.replace("\n", ";A;B;C\n") + "F1;C1;X;01/01/2026;;1;a;b;c\n")
+    with pytest.raises(LoadError, match=r"large\.csv: 9 columns, more than the 8 columns"):
+        load_files(ws, [InputFile(wide)], limits=Limits(max_columns=8))
+    assert ws.datasets() == []
+
+
+def test_a_file_wider_than_any_ledger_is_refused_with_its_name(ws, tmp_path):
+    wide = tmp_path / "mille.csv"
+    wide.write_text(";".join(f"h{i}" for i in range(1500)) + "\n" + ";".join("1" * 1500) + "\n")
+    with pytest.raises((LoadError, IngestError), match=r"mille\.csv.*1500 columns"):
+        load_files(ws, [InputFile(wide)])
+
+
+def test_a_parse_over_the_time_limit_is_stopped_and_names_the_file(ws, big_file, private_temp):
+    load_files(ws, [InputFile(SMALL)])
+    started = time.monotonic()
+    with pytest.raises(LoadError, match=r"grand_livre\.csv: .*exceeded the 1 s time limit"):
+        load_files(ws, [InputFile(big_file)], limits=Limits(seconds=1))
+    assert time.monotonic() - started < 10
+    assert [d.name for d in ws.datasets()] == [SMALL.name]
+    assert own_children() == []
+    assert load_leftovers(private_temp) == []
+
+
+def test_a_parse_over_the_cpu_limit_is_stopped(ws, big_file):
+    with pytest.raises(LoadError, match=r"grand_livre\.csv: .*1 s CPU time"):
+        load_files(ws, [InputFile(big_file)], limits=Limits(cpu_seconds=1))
+    assert ws.datasets() == []
+
+
+def test_a_parse_writing_more_than_the_disk_limit_is_stopped(ws, big_file):
+    """The staged rows of 200,000 invoices take several MiB on disk, more than 1 MiB."""
+    with pytest.raises(LoadError, match=r"grand_livre\.csv: .*exceeded the 1 MiB disk limit"):
+        load_files(ws, [InputFile(big_file)], limits=Limits(disk_mib=1))
+    assert ws.datasets() == []
+
+
+def test_the_memory_limit_of_the_child_holds(ws):
+    """The sample loads within the default limits; 1000 MiB of address space is not enough for
+    the child to parse it, and the load fails with the limit named, not the server."""
+    sample = [InputFile(p) for p in sorted((ROOT / "data" / "sample").glob("*.csv"))]
+    with pytest.raises(LoadError, match=r"\.csv.*exceeded the 1000 MiB memory limit"):
+        load_files(ws, sample, limits=Limits(memory_mib=1000))
+    assert ws.datasets() == []
+    assert load_files(ws, sample).rows_loaded > 40_000
+
+
+def test_a_file_the_child_cannot_read_keeps_its_reason(ws):
+    with pytest.raises(IngestError, match=r"nul_bytes\.csv: binary content"):
+        load_files(ws, [InputFile(ROOT / "tests" / "data" / "malformed" / "nul_bytes.csv")])
+
+
+def test_the_temporary_folder_of_a_load_is_removed(ws, private_temp):
+    load_files(ws, [InputFile(SMALL)])
+    assert load_leftovers(private_temp) == []
+
+
+def test_a_preview_reads_the_headers_in_the_child_and_proposes_the_mapping(ws):
+    preview = preview_file(ws, InputFile(SMALL))
+    assert preview.headers[0] == "N° facture" and preview.rows == 10
+    assert preview.mapping.table == "invoices"
+    assert preview.mapping.matches["amount"].source_header == "Montant TTC"
+
+
+def test_a_preview_uses_the_mapping_saved_for_those_headers(ws, tmp_path):
+    copy = tmp_path / "copie.csv"
+    copy.write_bytes(SMALL.read_bytes() + b"FA-9;C9;Neuf;01/02/2026;01/03/2026;9,00\n")
+    assert preview_file(ws, InputFile(copy)).mapping.matches["amount"].method != "saved"
+    load_files(ws, [InputFile(SMALL)])
+    preview = preview_file(ws, InputFile(copy))
+    assert preview.mapping.matches["amount"].method == "saved"
+
+
+def test_a_preview_respects_the_size_limit(ws):
+    with pytest.raises(LoadError, match=r"sage_fr_cp1252\.csv: .*MiB limit"):
+        preview_file(ws, InputFile(SMALL), limits=Limits(max_file_mib=0.0001))
