@@ -82,6 +82,7 @@ if credit:
     sections[t("nav_credit")] = credit
 sections[t("nav_data")] = [PAGES["data"]]
 pg = st.navigation(sections, position="sidebar")
+common.route_pending()
 
 with st.sidebar:
     st.selectbox(
@@ -111,12 +112,9 @@ def sidebar_context(ws: Workspace) -> common.Context:
                 t("sidebar_dataset"), ids, format_func=names.__getitem__, key="dataset_id"
             )
             dataset = next(d for d in datasets if d.dataset_id == dataset_id)
-            con = ws.cursor()
-            try:
-                default = views.default_as_of(con, dataset.dataset_id)
-                options = views.filter_options(con, dataset.dataset_id)
-            finally:
-                con.close()
+            default, options = common.dataset_facts(
+                str(ws.path), dataset.dataset_id, dataset.sha256
+            )
             if st.session_state.get("_as_of_for") != (dataset.dataset_id, dataset.sha256):
                 st.session_state["_as_of_for"] = (dataset.dataset_id, dataset.sha256)
                 st.session_state["as_of"] = default or date(2000, 1, 1)
@@ -205,8 +203,11 @@ except Exception as exc:
     st.error(t("page_error", error=type(exc).__name__))
     st.stop()
 
+st.session_state[common.SHELL_KEY] = True
 try:
     pg.run()
 except Exception as exc:
     LOG.exception("the page %s failed", pg.url_path)
     st.error(t("page_error", error=type(exc).__name__))
+finally:
+    st.session_state.pop(common.SHELL_KEY, None)

@@ -15,7 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from analytics import ingest
-from analytics.pipeline import InputFile, LoadError, LoadReport, load_files
+from analytics.pipeline import (
+    DEFAULT_LIMITS,
+    LARGE_LIMITS,
+    InputFile,
+    Limits,
+    LoadError,
+    LoadReport,
+    load_files,
+)
 from analytics.store import Workspace, WorkspaceError, workspace_path
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -47,6 +55,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+LARGE_HELP = "lift the upload limits (file size, parse time and memory) for large files of your own"
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return LARGE_LIMITS if args.large else DEFAULT_LIMITS
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m analytics", description="Encours receivables analytics")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -57,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--workspace", type=Path, help="workspace file (default: $ENCOURS_WORKSPACE)")
     ing.add_argument("--mapping", type=Path, help="JSON mapping file (see README)")
     ing.add_argument("--encoding", help="force the encoding of every CSV file")
+    ing.add_argument("--large", action="store_true", help=LARGE_HELP)
 
     k = sub.add_parser("kpis", help="compute the KPIs of ledger files as of a date")
     k.add_argument("--invoices", type=Path, required=True)
@@ -68,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--period-days", dest="period_days", type=_positive_int, default=None)
     k.add_argument("--currency", help="currency to report when the ledger has several")
     k.add_argument("--json", action="store_true", help="print one JSON object")
+    k.add_argument("--large", action="store_true", help=LARGE_HELP)
 
     ds = sub.add_parser("datasets", help="list the datasets of the workspace")
     ds.add_argument("--workspace", type=Path)
@@ -128,7 +145,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     overrides = read_mapping_file(args.mapping)
     with Workspace(args.workspace or workspace_path()) as ws:
         files = _input_files([(None, p) for p in args.files], overrides, args.encoding)
-        report = load_files(ws, files, args.name)
+        report = load_files(ws, files, args.name, limits=_limits(args))
         if report.already_loaded:
             print(f"already loaded as dataset {report.dataset_id} ({report.name})")
             return EXIT_OK
@@ -154,7 +171,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
             pairs.append((table, path))
     files = _input_files(pairs, overrides)
     with Workspace(":memory:") as ws:
-        report = load_files(ws, files)
+        report = load_files(ws, files, limits=_limits(args))
         _report_rejects(report, ws)
         figures = kpi_module.overview_json(
             ws.cursor(),

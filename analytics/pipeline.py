@@ -71,6 +71,17 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+#: Limits for files the user runs from the command line on their own machine (``--large``):
+#: no size or width cap worth the name, a day of parsing, 64 GiB of address space and 1 TiB of
+#: spill; the parse still runs in its own process.
+LARGE_LIMITS = Limits(
+    max_file_mib=1024 * 1024,
+    max_columns=MAX_COLUMNS,
+    seconds=24 * 3600,
+    cpu_seconds=48 * 3600,
+    memory_mib=64 * 1024,
+    disk_mib=1024 * 1024,
+)
 
 #: Receives the stage a load reached: "parsing", "writing", "done".
 Progress = Callable[[str], None]

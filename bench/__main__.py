@@ -83,12 +83,12 @@ def median_of(runs: int, fn: Callable[[], Any]) -> tuple[float, list[float]]:
 
 
 def _load(paths: dict[str, Path], workdir: Path) -> None:
-    from analytics.pipeline import InputFile, load_files
+    from analytics.pipeline import LARGE_LIMITS, InputFile, load_files
     from analytics.store import Workspace
 
     db = workdir / "ws.duckdb"
     with Workspace(db) as ws:
-        load_files(ws, [InputFile(paths[t], table=t) for t in TABLES])
+        load_files(ws, [InputFile(paths[t], table=t) for t in TABLES], limits=LARGE_LIMITS)
     db.unlink()
 
 
@@ -165,7 +165,7 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
     """Every measurement of one scale; medians in seconds, memory in bytes."""
     from analytics import itemcache, kpis, legal_fr
     from analytics.config import Filters
-    from analytics.pipeline import InputFile, load_files
+    from analytics.pipeline import LARGE_LIMITS, InputFile, load_files
     from analytics.store import Workspace
 
     csv = ledger(data_dir, n, "csv")
@@ -190,7 +190,9 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
                 "runs_bare_s": bare_all,
             }
         with Workspace(work / "kpi.duckdb") as ws:
-            report = load_files(ws, [InputFile(csv[t], table=t) for t in TABLES])
+            report = load_files(
+                ws, [InputFile(csv[t], table=t) for t in TABLES], limits=LARGE_LIMITS
+            )
             cur = ws.cursor()
             filters = Filters(currency=(CURRENCY,))
             ds = report.dataset_id
@@ -226,7 +228,7 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
         sys.executable, "-m", "analytics", "kpis",
         "--invoices", str(csv["invoices"]), "--payments", str(csv["payments"]),
         "--customers", str(csv["customers"]), "--as-of", as_of.isoformat(),
-        "--currency", CURRENCY, "--json",
+        "--currency", CURRENCY, "--json", "--large",
     ]  # fmt: skip
     pandas_cmd = [
         sys.executable, "-m", "bench.pandas_kpis",

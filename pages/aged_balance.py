@@ -11,6 +11,7 @@ from analytics.config import bucket_labels
 from analytics.report import aged_balance_xlsx
 from pages import common
 
+common.start_page(common.PAGE_AGED)
 t = common.t
 c = common.require_data()
 lang = c.lang
@@ -20,7 +21,18 @@ st.title(t("aged_title"))
 st.caption(i18n.fmt_date(c.as_of, lang))
 
 totals = common.call("aged_totals")
-frame = common.call("aged_balance")
+amounts = [*labels, "total", "overdue"]
+table_columns = ["customer_id", "customer_name", *labels, "total"]
+kinds = {"customer_id": "raw", "customer_name": "raw"}
+kinds.update({col: "money" for col in [*labels, "total"]})
+aged = common.outputs(
+    "aged_balance",
+    {
+        "keys": {"columns": ["customer_id", "customer_name", *amounts], "floats": amounts},
+        "table": {"columns": table_columns, "kinds": kinds},
+    },
+)
+frame = aged["keys"]
 
 event = st.plotly_chart(
     charts.aging_buckets(totals, labels, lang, c.currency),
@@ -55,8 +67,7 @@ shown = shown.sort_values(
     [sort_by, "customer_id"], ascending=[not descending, True], kind="stable", na_position="last"
 )
 
-display = common.money_columns(shown, [*labels, "total"])
-display = display[["customer_id", "customer_name", *labels, "total"]]
+display = aged["table"].loc[shown.index]
 totals_row = {"customer_id": t("aged_totals"), "customer_name": ""}
 totals_row.update({label: common.money(totals[label]) for label in labels})
 totals_row["total"] = common.money(totals["total"])
@@ -67,8 +78,8 @@ headers["total"] = t("col_total")
 st.dataframe(display.rename(columns=headers), hide_index=True, key="aged_table")
 st.caption(t("aged_reconciles", total=common.money(totals["total"])))
 
-customer_ids = list(shown["customer_id"])
-names = dict(zip(frame["customer_id"], frame["customer_name"], strict=True))
+customer_ids = shown["customer_id"].tolist()
+names = dict(zip(frame["customer_id"].tolist(), frame["customer_name"].tolist(), strict=True))
 picked = st.selectbox(
     t("aged_pick_customer"),
     [None, *customer_ids],
@@ -93,10 +104,16 @@ else:
 
 
 def _export() -> bytes:
-    return aged_balance_xlsx(frame, invoices_all, labels, lang, c.as_of)
+    """The workbook, built when the button is clicked (every open item of the date)."""
+    return aged_balance_xlsx(
+        common.call_for(c, "aged_balance"),
+        common.call_for(c, "open_invoices"),
+        labels,
+        lang,
+        c.as_of,
+    )
 
 
-invoices_all = common.call("open_invoices")
 st.download_button(
     t("aged_export"),
     data=_export,

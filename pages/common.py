@@ -20,10 +20,18 @@ Stable API for pages (``from pages import common``):
 - formatting in the current language: ``money(value, currency=None)``, ``number(value, digits)``,
   ``percent(fraction, digits)``, ``days(value)``, ``fmt_date(value)``, and for frames
   ``money_columns``, ``date_columns``, ``invoice_table``.
+- cached derived outputs of a large result (parts, rows, columns, tables formatted as text by
+  ``pages.formatting``), so that a rerun neither unpickles the whole result nor formats it
+  again: ``outputs_for(context, view_name, {key: spec}, ...)``, ``formatted_for(context,
+  view_name, columns, kinds, ...)``, and ``outputs(view_name, {key: spec})`` on the current
+  context; ``dataset_facts(ws_path, dataset_id, sha256)`` for the sidebar (default as-of
+  date, filter options).
 - links: ``customer_url(customer_id)`` (relative URL ``customer?customer=<id>``),
   ``customer_link(customer_id, name=None)`` (a page link to the drill-down),
   ``customer_links(frame)``; ``PAGE_*`` paths of every page.
 - drill-down helpers: ``drill_invoices(bucket, at=None, key=...)``, ``selected_point(event)``.
+- routing: ``start_page(PAGE_*)`` first in every page file (a page URL opened on a fresh
+  server goes through ``app.py``), ``route_pending()`` in ``app.py``.
 """
 
 from __future__ import annotations
@@ -38,12 +46,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analytics import credit_views, i18n, views
 from analytics.asof import MixedCurrencyError
 from analytics.config import Filters, Settings
 from analytics.pipeline import InputFile, load_files
 from analytics.store import DatasetInfo, Workspace, workspace_path
+from pages import formatting
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
@@ -72,6 +82,47 @@ CREDIT_PAGES: tuple[tuple[str, str, str, str], ...] = (
 def page_exists(page: str) -> bool:
     """Whether the page file ``page`` (relative to the project) is there."""
     return (PROJECT_DIR / page).is_file()
+
+
+#: The entry point, relative to the project: the shell that builds ``st.navigation``.
+MAIN_SCRIPT = "app.py"
+#: Session-state key set by ``app.py`` while it runs the page it routed to.
+SHELL_KEY = "_shell_running"
+#: Session-state key of a page opened without the shell: (page path, query parameters).
+PENDING_PAGE_KEY = "_pending_page"
+
+
+def start_page(page: str | None) -> None:
+    """Make sure ``page`` runs inside the shell; call it first in every page file.
+
+    On a freshly started server, until a session has run ``app.py`` (whose ``st.navigation``
+    turns Streamlit's discovery of the ``pages/`` folder off), a session opened on a page URL
+    (``/customer?customer=C00561``) runs that page file alone: no sidebar, no context. The
+    page and its query parameters are then kept in the session state and the session switches
+    to ``app.py``, which routes to the pending page (``route_pending``) with its parameters.
+    ``page`` None (a helper module opened as a page) leads to the default page.
+    """
+    if st.session_state.get(SHELL_KEY):
+        return
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    st.session_state[PENDING_PAGE_KEY] = (page or PAGE_OVERVIEW, query if page else {})
+    st.switch_page(MAIN_SCRIPT)
+
+
+def route_pending() -> None:
+    """In ``app.py`` right after ``st.navigation``: switch to the page a session opened before
+    the shell ran (``start_page``), with its query parameters; nothing when none is pending.
+
+    A pending page that is not in the navigation is dropped (the default page shows).
+    """
+    pending = st.session_state.pop(PENDING_PAGE_KEY, None)
+    if pending is None:
+        return
+    page, query = pending
+    try:
+        st.switch_page(page, query_params=query)
+    except StreamlitAPIException:
+        return
 
 
 @dataclass(frozen=True)
@@ -179,6 +230,19 @@ def empty_state() -> None:
         st.session_state.pop("dataset_id", None)
         st.rerun()
     right.page_link(PAGE_DATA, label=t("empty_go_upload"), icon=":material/upload:")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dataset_facts(
+    ws_path: str, dataset_id: int, sha256: str
+) -> tuple[date | None, dict[str, list[str]]]:
+    """The default as-of date and the filter options of a dataset (``views.default_as_of``,
+    ``views.filter_options``), cached on its id and content hash."""
+    con = workspace(ws_path).cursor()
+    try:
+        return views.default_as_of(con, dataset_id), views.filter_options(con, dataset_id)
+    finally:
+        con.close()
 
 
 #: The page-facing facades whose functions ``call`` and ``call_for`` cache.
@@ -308,20 +372,20 @@ def cached(
 
 def money(value: Any, currency: str | None = None) -> str:
     """Money in the current language and currency (``1 234,56 €``); None gives n/a."""
-    return i18n.fmt_money(value, lang(), currency or ctx().currency or "EUR")
+    return formatting.money_formatter(lang(), currency or ctx().currency or "EUR")(value)
 
 
 def number(value: Any, digits: int = 2) -> str:
-    return i18n.fmt_number(value, lang(), digits)
+    return formatting.number_formatter(lang(), digits)(value)
 
 
 def percent(value: Any, digits: int = 1) -> str:
     """A fraction as a percentage (``0.376`` gives ``37,6 %``)."""
-    return i18n.fmt_percent(value, lang(), digits)
+    return formatting.percent_text(value, lang(), digits)
 
 
 def days(value: Any, digits: int = 1) -> str:
-    return i18n.fmt_days(value, lang(), digits)
+    return formatting.days_text(value, lang(), digits)
 
 
 def fmt_date(value: Any) -> str:
@@ -333,9 +397,10 @@ def money_columns(
 ) -> pd.DataFrame:
     """A copy with ``columns`` formatted as money text in the current language."""
     out = frame.copy()
+    code = currency or ctx().currency or "EUR"
     for col in columns:
         if col in out.columns:
-            out[col] = [money(v, currency) for v in out[col]]
+            out[col] = formatting.format_values(out[col], "money", lang(), code)
     return out
 
 
@@ -343,16 +408,153 @@ def date_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for col in columns:
         if col in out.columns:
-            out[col] = [i18n.fmt_date(v, lang()) if pd.notna(v) else "" for v in out[col]]
+            out[col] = formatting.format_values(out[col], "date", lang(), None)
     return out
+
+
+INVOICE_KINDS = {
+    "amount": "money",
+    "open_amount": "money",
+    "invoice_date": "date",
+    "due_date": "date",
+}
 
 
 def invoice_table(frame: pd.DataFrame, currency: str | None = None) -> pd.DataFrame:
     """Open items (``views.open_invoices``) ready to show: labelled, formatted, text only."""
-    shown = money_columns(frame, ["amount", "open_amount"], currency)
-    shown = date_columns(shown, ["invoice_date", "due_date"])
+    shown = frame.copy()
+    code = currency or ctx().currency or "EUR"
+    for col, kind in INVOICE_KINDS.items():
+        if col in shown.columns:
+            shown[col] = formatting.format_values(shown[col], kind, lang(), code)
     labels = {c: t(f"col_{c}") for c in views.INVOICE_COLUMNS}
     return shown.rename(columns=labels)
+
+
+def derive(result: Any, spec: dict[str, Any], lang: str, currency: str | None) -> Any:
+    """One output of a result (see ``outputs_for``): pure, no Streamlit."""
+    value = result if spec.get("part") is None else result[spec["part"]]
+    if not isinstance(value, pd.DataFrame):
+        return value
+    for column, allowed in (spec.get("isin") or {}).items():
+        if not value.empty:
+            value = value[value[column].isin(allowed)]
+    if spec.get("head") is not None:
+        value = value.head(int(spec["head"]))
+    columns = spec.get("columns")
+    kinds = spec.get("kinds")
+    if kinds is not None:
+        return formatting.format_frame(value, columns or list(value.columns), kinds, lang, currency)
+    if columns is not None:
+        value = value[[col for col in columns if col in value.columns]]
+    floats = [col for col in spec.get("floats") or () if col in value.columns]
+    if floats:
+        value = value.astype({col: "float64" for col in floats})
+    return value
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _outputs(
+    facade: str,
+    name: str,
+    ws_path: str,
+    dataset_id: int,
+    sha256: str,
+    as_of: date,
+    filters: Filters,
+    settings_json: str,
+    kwargs_json: str,
+    outputs_json: str,
+    lang: str,
+    currency: str | None,
+) -> dict[str, Any]:
+    result = _cached(
+        facade, name, ws_path, dataset_id, sha256, as_of, filters, settings_json, kwargs_json
+    )
+    specs = json.loads(outputs_json)
+    return {key: derive(result, spec, lang, currency) for key, spec in specs.items()}
+
+
+def outputs_for(
+    c: Context,
+    name: str,
+    outputs: dict[str, dict[str, Any]],
+    *,
+    currency: str | None = None,
+    facade: str = "views",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Outputs derived from ``<facade>.<name>(**kwargs)``, cached apart from the whole result.
+
+    A large result costs its unpickling on every rerun that reads it from the cache; a page
+    that shows a few parts of it, some rows or some columns, or tables formatted as text, asks
+    for those alone, once per context, language and currency. ``outputs`` maps a key to a spec:
+    ``part`` (a key of a result that is a dict), ``isin`` ({column: values} rows kept),
+    ``head`` (the first rows), ``columns`` (those kept, in that order), ``kinds``
+    ({column: kind}: the columns formatted as text by ``pages.formatting.format_frame``; the
+    other columns are labelled or shown as text), ``floats`` (columns given as floats, to sort
+    rows by an amount without unpickling a Decimal per row; never to compute with). Frames
+    keep the result's index: rows of the raw frame, filtered or sorted, pick their formatted
+    rows with ``.loc[rows.index]``.
+    """
+    assert c.dataset is not None and c.as_of is not None
+    return _outputs(
+        facade,
+        name,
+        c.ws_path,
+        c.dataset.dataset_id,
+        c.dataset.sha256,
+        c.as_of,
+        c.filters,
+        views.settings_to_json(c.settings),
+        json.dumps(kwargs, sort_keys=True),
+        json.dumps(outputs, sort_keys=True),
+        lang(),
+        currency or c.currency or "EUR",
+    )
+
+
+def outputs(
+    name: str,
+    specs: dict[str, dict[str, Any]],
+    *,
+    currency: str | None = None,
+    facade: str = "views",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """``outputs_for`` on the current context.
+
+    Several currencies without a currency filter: a warning, and the page stops.
+    """
+    c = require_data()
+    try:
+        return outputs_for(c, name, specs, currency=currency, facade=facade, **kwargs)
+    except MixedCurrencyError:
+        st.warning(t("mixed_currency"))
+        st.stop()
+
+
+def formatted_for(
+    c: Context,
+    name: str,
+    columns: list[str] | tuple[str, ...],
+    kinds: dict[str, str],
+    *,
+    part: str | None = None,
+    currency: str | None = None,
+    facade: str = "views",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """``<facade>.<name>`` (its ``part`` when it returns a dict of frames), its ``columns``
+    formatted as text by ``kinds`` (``pages.formatting``) in the context's language, cached:
+    a rerun that changes nothing formats nothing (``outputs_for``).
+
+    The index is the result's: select and order the rows shown with ``.loc[rows.index]`` of
+    the frame ``call`` gives (after filtering or sorting it).
+    """
+    spec = {"part": part, "columns": list(columns), "kinds": kinds}
+    found = outputs_for(c, name, {"table": spec}, currency=currency, facade=facade, **kwargs)
+    return found["table"]
 
 
 def customer_url(customer_id: str) -> str:
@@ -397,3 +599,7 @@ def selected_point(event: Any) -> dict[str, Any] | None:
     except (KeyError, TypeError):
         return None
     return points[0] if points else None
+
+
+if __name__ == "__main__":
+    start_page(None)

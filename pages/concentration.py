@@ -9,6 +9,7 @@ from analytics import charts, i18n
 from analytics.concentration import BASES
 from pages import common
 
+common.start_page(common.PAGE_CONCENTRATION)
 t = common.t
 c = common.require_data()
 lang = c.lang

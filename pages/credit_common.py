@@ -15,7 +15,7 @@ from streamlit.errors import StreamlitAPIException
 
 from analytics import credit_views, i18n
 from analytics.asof import MixedCurrencyError
-from pages import common
+from pages import common, formatting
 
 PAGE_CUSTOMER = "pages/customer.py"
 PAGE_CUSTOMERS = "pages/customers.py"
@@ -62,15 +62,19 @@ def yes_no(value: Any) -> str:
 
 
 def days(value: Any) -> str:
-    return i18n.fmt_days(None if value is None or pd.isna(value) else float(value), lang())
+    return formatting.days_text(None if value is None or pd.isna(value) else float(value), lang())
 
 
 def percent(value: Any) -> str:
-    return i18n.fmt_percent(None if value is None or pd.isna(value) else float(value), lang())
+    return formatting.percent_text(
+        None if value is None or pd.isna(value) else float(value), lang()
+    )
 
 
 def number(value: Any, digits: int = 1) -> str:
-    return i18n.fmt_number(None if value is None or pd.isna(value) else value, lang(), digits)
+    return formatting.number_formatter(lang(), digits)(
+        None if value is None or pd.isna(value) else value
+    )
 
 
 def stage(value: Any) -> str:
@@ -81,9 +85,7 @@ def band(value: Any) -> str:
     return t(f"band_{value}") if isinstance(value, str) and value else i18n.na(lang())
 
 
-def table(
-    frame: pd.DataFrame,
-    columns: list[str],
+def kinds_of(
     *,
     money_cols: tuple[str, ...] = (),
     eur_cols: tuple[str, ...] = (),
@@ -91,40 +93,95 @@ def table(
     day_cols: tuple[str, ...] = (),
     percent_cols: tuple[str, ...] = (),
     number_cols: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """The column kinds of ``pages.formatting`` for the column groups of ``table``."""
+    kinds: dict[str, str] = {}
+    groups = (
+        (money_cols, "money"),
+        (eur_cols, "money_eur"),
+        (date_cols, "date"),
+        (day_cols, "days"),
+        (percent_cols, "percent"),
+        (number_cols, "number1"),
+    )
+    for cols, kind in groups:
+        for col in cols:
+            kinds.setdefault(col, kind)
+    return kinds
+
+
+def headed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns' headers in the current language."""
+    return frame.rename(columns={c: header(c) for c in frame.columns})
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: list[str],
+    *,
     currency: str | None = None,
+    **groups: tuple[str, ...],
 ) -> pd.DataFrame:
     """``frame[columns]`` formatted as text in the current language, with translated headers.
 
-    Money, dates, days, percentages and numbers follow the language; every value is shown as
-    text (customer names are data, never markup).
+    ``groups`` (``money_cols``, ``eur_cols``, ``date_cols``, ``day_cols``, ``percent_cols``,
+    ``number_cols``) name the columns of each kind; the others are labelled (stage, risk band,
+    status), shown as yes / no (booleans) or as text (customer names are data, never markup).
     """
-    out = frame[[c for c in columns if c in frame.columns]].copy()
-    cur = currency or common.ctx().currency
-    for col in out.columns:
-        values = list(out[col])
-        if col in money_cols:
-            out[col] = [money(v, cur) for v in values]
-        elif col in eur_cols:
-            out[col] = [money(v, "EUR") for v in values]
-        elif col in date_cols:
-            out[col] = ["" if v is None or pd.isna(v) else i18n.fmt_date(v, lang()) for v in values]
-        elif col in day_cols:
-            out[col] = [days(v) for v in values]
-        elif col in percent_cols:
-            out[col] = [percent(v) for v in values]
-        elif col in number_cols:
-            out[col] = [number(v) for v in values]
-        elif col == "stage":
-            out[col] = [stage(v) for v in values]
-        elif col == "risk_band":
-            out[col] = [band(v) for v in values]
-        elif values and all(isinstance(v, bool) or v is None for v in values):
-            out[col] = [yes_no(v) for v in values]
-        elif col == "status":
-            out[col] = [t(f"status_{v}") for v in values]
-        else:
-            out[col] = ["" if v is None or v is pd.NA else str(v) for v in values]
-    return out.rename(columns={c: header(c) for c in out.columns})
+    cur = currency or common.ctx().currency or "EUR"
+    return headed(formatting.format_frame(frame, columns, kinds_of(**groups), lang(), cur))
+
+
+def table_spec(
+    columns: list[str],
+    *,
+    part: str | None = None,
+    isin: dict[str, list[Any]] | None = None,
+    head: int | None = None,
+    **groups: tuple[str, ...],
+) -> dict[str, Any]:
+    """The spec of a formatted table for ``outputs`` (``common.outputs_for``): ``columns`` of
+    the result's ``part``, rows kept by ``isin`` and ``head``, kinds from the ``groups`` of
+    ``table``."""
+    return {
+        "part": part,
+        "isin": isin,
+        "head": head,
+        "columns": list(columns),
+        "kinds": kinds_of(**groups),
+    }
+
+
+def outputs(
+    name: str, specs: dict[str, dict[str, Any]], *, currency: str | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """``common.outputs_for`` of ``credit_views.<name>`` for the current context (cached).
+
+    Several currencies without a currency filter: a warning, and the page stops.
+    """
+    return common.outputs(name, specs, facade="credit_views", currency=currency, **kwargs)
+
+
+def table_for(
+    name: str,
+    columns: list[str],
+    *,
+    part: str | None = None,
+    currency: str | None = None,
+    rename: dict[str, str] | None = None,
+    groups: dict[str, tuple[str, ...]] | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """``table`` of ``credit_views.<name>(**kwargs)`` (its ``part`` when it returns a dict),
+    cached on the context, the language and the currency: a rerun formats nothing again.
+    ``rename`` renames source columns before their headers are translated.
+
+    The index is the result's: pick the rows shown with ``.loc[rows.index]``, ``rows`` being
+    the frame ``call`` gives, filtered or sorted.
+    """
+    spec = table_spec(columns, part=part, **(groups or {}))
+    formatted = outputs(name, {"table": spec}, currency=currency, **kwargs)["table"]
+    return headed(formatted.rename(columns=rename) if rename else formatted)
 
 
 def header(column: str) -> str:
@@ -146,3 +203,7 @@ def customer_link(customer_id: str, name: Any = None) -> None:
     """A link to the customer's drill-down page (``?customer=<id>``); the name shown as text."""
     label = i18n.escape_markdown(i18n.customer_label(name, customer_id))
     st.page_link(PAGE_CUSTOMER, label=label, query_params={"customer": str(customer_id)})
+
+
+if __name__ == "__main__":
+    common.start_page(None)

@@ -11,6 +11,7 @@ from analytics import charts, credit_views, i18n
 from pages import common
 from pages import credit_common as cc
 
+common.start_page(common.PAGE_CUSTOMER)
 t = cc.t
 c = common.require_data()
 lang = c.lang
@@ -55,7 +56,7 @@ cc.page_link(cc.PAGE_COLLECTIONS, t("customer_back"), ":material/arrow_back:")
 if head is None:
     st.info(common.t("customer_not_found"))
 else:
-    scores = cc.call("risk_table")
+    scores = cc.outputs("risk_table", {"rows": {"isin": {"customer_id": [customer_id]}}})["rows"]
     explained = credit_views.risk_explanation(scores, customer_id)
     score = None if explained is None else float(explained["points"].sum())
     cols = st.columns(5)
@@ -139,7 +140,7 @@ with tabs[0]:
     st.caption(f"{len(shown)} / {len(invoices)}")
     st.download_button(
         t("customer_export"),
-        data=credit_views.frame_csv(shown, lang),
+        data=lambda: credit_views.frame_csv(shown, lang),
         file_name=f"factures-{customer_id}-{c.as_of.isoformat()}.csv",
         mime="text/csv",
         key="customer_export",

@@ -10,6 +10,7 @@ from analytics import credit_views, i18n
 from pages import common
 from pages import credit_common as cc
 
+common.start_page(common.PAGE_CUSTOMERS)
 t = cc.t
 c = common.require_data()
 lang = c.lang
@@ -52,30 +53,33 @@ shown = credit_views.filter_customers(
 )
 shown = shown.sort_values(
     [sort_by, "customer_id"], ascending=[not descending, True], kind="stable", na_position="last"
-).reset_index(drop=True)
+)
 st.caption(t("customers_count", n=len(shown)))
 
+table = cc.table_for(
+    "customers_table",
+    [
+        "customer_id",
+        "customer_name",
+        "segment",
+        "balance",
+        "overdue",
+        "oldest_dpd",
+        "days_late",
+        "risk_score",
+        "risk_band",
+        "utilisation",
+        "credit_limit",
+    ],
+    groups={
+        "money_cols": ("balance", "overdue", "credit_limit"),
+        "day_cols": ("days_late",),
+        "number_cols": ("risk_score",),
+        "percent_cols": ("utilisation",),
+    },
+)
 event = st.dataframe(
-    cc.table(
-        shown,
-        [
-            "customer_id",
-            "customer_name",
-            "segment",
-            "balance",
-            "overdue",
-            "oldest_dpd",
-            "days_late",
-            "risk_score",
-            "risk_band",
-            "utilisation",
-            "credit_limit",
-        ],
-        money_cols=("balance", "overdue", "credit_limit"),
-        day_cols=("days_late",),
-        number_cols=("risk_score",),
-        percent_cols=("utilisation",),
-    ),
+    table.loc[shown.index],
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",

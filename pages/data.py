@@ -7,15 +7,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from analytics import i18n, ingest, legal_fr, mapping, safety, schema, views
-from analytics.pipeline import InputFile, LoadError, LoadReport, load_files
+from analytics.pipeline import InputFile, LoadError, LoadReport, load_files, preview_file
 from analytics.store import WorkspaceError
 from pages import common
 
+common.start_page(common.PAGE_DATA)
 t = common.t
 lang = common.lang()
 ws = common.current_workspace()
@@ -30,20 +30,14 @@ def _preview(uploaded: Any, workdir: Path) -> dict[str, Any]:
     """Save an uploaded file and propose its mapping (saved mapping first)."""
     path = workdir / Path(uploaded.name).name
     path.write_bytes(uploaded.getvalue())
-    info = ingest.sniff(path, name=uploaded.name)
-    con = duckdb.connect(":memory:")
-    try:
-        raw = ingest.read_raw(con, info, "raw_preview")
-    finally:
-        con.close()
-    found = mapping.load(ws.cursor(), raw.headers) or mapping.propose(raw.headers)
+    found = preview_file(ws, InputFile(path, name=uploaded.name))
     return {
         "path": str(path),
         "name": uploaded.name,
-        "headers": raw.headers,
-        "rows": raw.rows_read,
-        "notes": list(info.notes),
-        "mapping": found.to_json(),
+        "headers": found.headers,
+        "rows": found.rows,
+        "notes": found.notes,
+        "mapping": found.mapping.to_json(),
     }
 
 

@@ -9,9 +9,11 @@ from analytics import credit_views, i18n
 from pages import common
 from pages import credit_common as cc
 
+common.start_page(common.PAGE_FORECAST)
 t = cc.t
 c = common.require_data()
 lang = c.lang
+CUSTOMER_ROWS = 200
 
 st.title(t("forecast_title"))
 st.caption(t("forecast_caption", date=i18n.fmt_date(c.as_of, lang)))
@@ -57,19 +59,25 @@ else:
     st.plotly_chart(credit_views.backtest_chart(back, lang), key="forecast_backtest")
 
 st.subheader(t("forecast_by_customer"))
-by_customer = cc.call("forecast_by_customer")
-by_customer = by_customer[by_customer["currency"] == currency] if len(by_customer) else by_customer
-week_columns = [col for col in by_customer.columns if col.startswith("W")]
-st.dataframe(
-    cc.table(
-        by_customer.head(200),
-        ["customer_id", "customer_name", "total", *week_columns, "later"],
-        money_cols=("total", *week_columns, "later"),
-    ),
-    hide_index=True,
-    key="forecast_customers",
+mine_only = {"currency": [currency] if currency else []}
+shape = cc.outputs(
+    "forecast_by_customer",
+    {"header": {"head": 0}, "ids": {"isin": mine_only, "columns": ["customer_id"]}},
 )
-st.caption(f"{min(len(by_customer), 200)} / {len(by_customer)}")
+week_columns = [col for col in shape["header"].columns if col.startswith("W")]
+by_customer = cc.outputs(
+    "forecast_by_customer",
+    {
+        "table": cc.table_spec(
+            ["customer_id", "customer_name", "total", *week_columns, "later"],
+            isin=mine_only,
+            head=CUSTOMER_ROWS,
+            money_cols=("total", *week_columns, "later"),
+        )
+    },
+)["table"]
+st.dataframe(cc.headed(by_customer), hide_index=True, key="forecast_customers")
+st.caption(f"{len(by_customer)} / {len(shape['ids'])}")
 
 st.subheader(t("forecast_disputed"))
 disputed = view["disputed"]
@@ -77,11 +85,11 @@ if disputed.empty:
     st.info(common.t("no_rows"))
 else:
     st.dataframe(
-        cc.table(
-            disputed,
+        cc.table_for(
+            "forecast_view",
             ["invoice_id", "customer_id", "customer_name", "due_date", "open_amount"],
-            money_cols=("open_amount",),
-            date_cols=("due_date",),
+            part="disputed",
+            groups={"money_cols": ("open_amount",), "date_cols": ("due_date",)},
         ),
         hide_index=True,
         key="forecast_disputed",

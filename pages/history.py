@@ -9,6 +9,7 @@ from analytics import charts, credit_views, i18n
 from pages import common
 from pages import credit_common as cc
 
+common.start_page(common.PAGE_HISTORY)
 t = cc.t
 c = common.require_data()
 lang = c.lang

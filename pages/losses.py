@@ -11,6 +11,7 @@ import streamlit as st
 from analytics import charts, i18n, views
 from pages import common
 
+common.start_page(common.PAGE_LOSSES)
 t = common.t
 c = common.require_data()
 lang = c.lang

@@ -12,6 +12,7 @@ from analytics.config import bucket_labels
 from analytics.report import cfo_report_html, cfo_report_xlsx
 from pages import common
 
+common.start_page(common.PAGE_OVERVIEW)
 t = common.t
 c = common.require_data()
 lang = c.lang

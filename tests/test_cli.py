@@ -244,3 +244,26 @@ def test_kpis_hand_computed_on_three_invoices(tmp_path):
     assert f["sales_period"] == 1400.0
     assert (f["dso_period"], f["bpdso"], f["add"]) == (64.29, 25.71, 38.57)
     assert f["overdue_share"] == 0.6
+
+
+def test_large_lifts_the_upload_limits_and_gives_the_same_figures(tmp_path, monkeypatch, capsys):
+    """With the file limit set to 0.0001 MiB (104 bytes) the 124-byte ledger below is refused;
+    ``--large`` loads it: outstanding = F1 1,000.00 + F2 500.00 = 1,500.00 (nothing paid)."""
+    import json
+
+    from analytics import cli, pipeline
+
+    inv = tmp_path / "inv.csv"
+    inv.write_text(
+        "Invoice No,Customer ID,Invoice Date,Due Date,Amount\n"
+        "F1,C1,2026-01-05,2026-02-04,1000.00\n"
+        "F2,C2,2026-03-16,2026-04-15,500.00\n"
+    )
+    assert inv.stat().st_size > 0.0001 * pipeline.MIB
+    args = ["kpis", "--invoices", str(inv), "--as-of", "2026-03-31", "--json"]
+    assert cli._limits(cli.build_parser().parse_args([*args, "--large"])) is pipeline.LARGE_LIMITS
+    monkeypatch.setattr(cli, "DEFAULT_LIMITS", pipeline.Limits(max_file_mib=0.0001))
+    assert cli.main(args) == 2
+    assert "MiB limit" in capsys.readouterr().err
+    assert cli.main([*args, "--large"]) == 0
+    assert json.loads(capsys.readouterr().out)["outstanding"] == 1500.0

@@ -66,11 +66,14 @@ def small_workspace(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def navigation_mode(monkeypatch):
-    """Run every AppTest rerun through ``app.py`` and its ``st.navigation``, as a server does.
+    """Run every AppTest rerun through ``app.py`` and its ``st.navigation``, as a running
+    server does.
 
-    AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a folder named
-    ``pages/`` next to ``app.py`` it then runs the last page's file alone from the second run
-    on (no shell, no sidebar). A real server keeps the flag False once ``st.navigation`` ran.
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run, as a freshly started
+    server: with a folder named ``pages/`` next to ``app.py``, a run that asks for a page runs
+    that file alone, which then switches to the shell (``common.start_page``) and back, three
+    script runs instead of one. A server keeps the flag False once ``st.navigation`` ran. The
+    fresh-server behaviour is tested in ``test_routing.py``, which overrides this fixture.
     """
     original = PagesManager.__init__
 
