@@ -276,11 +276,10 @@ def _cached(
         con.close()
 
 
-def call_for(c: Context, name: str, *, facade: str = "views", **kwargs: Any) -> Any:
-    """``<facade>.<name>`` for an explicit context, cached; usable outside a script run (the
-    deferred data of a download button)."""
+def _call_key(c: Context, facade: str, name: str, kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """The arguments of :func:`_cached` for ``<facade>.<name>(**kwargs)`` in context ``c``."""
     assert c.dataset is not None and c.as_of is not None
-    return _cached(
+    return (
         facade,
         name,
         c.ws_path,
@@ -291,6 +290,12 @@ def call_for(c: Context, name: str, *, facade: str = "views", **kwargs: Any) -> 
         views.settings_to_json(c.settings),
         json.dumps(kwargs, sort_keys=True),
     )
+
+
+def call_for(c: Context, name: str, *, facade: str = "views", **kwargs: Any) -> Any:
+    """``<facade>.<name>`` for an explicit context, cached; usable outside a script run (the
+    deferred data of a download button)."""
+    return _cached(*_call_key(c, facade, name, kwargs))
 
 
 def call(
@@ -497,17 +502,8 @@ def outputs_for(
     keep the result's index: rows of the raw frame, filtered or sorted, pick their formatted
     rows with ``.loc[rows.index]``.
     """
-    assert c.dataset is not None and c.as_of is not None
     return _outputs(
-        facade,
-        name,
-        c.ws_path,
-        c.dataset.dataset_id,
-        c.dataset.sha256,
-        c.as_of,
-        c.filters,
-        views.settings_to_json(c.settings),
-        json.dumps(kwargs, sort_keys=True),
+        *_call_key(c, facade, name, kwargs),
         json.dumps(outputs, sort_keys=True),
         lang(),
         currency or c.currency or "EUR",
