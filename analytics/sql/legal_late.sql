@@ -110,6 +110,7 @@ settled_ev AS (
     WHERE NOT h.has_payments AND o.kind = 'invoice' AND o.settle_date IS NOT NULL
 ),
 ev AS (
+    -- Reductions dated before the end of the delay (later ones change no day of it).
     SELECT e.invoice_id, e.event_date, SUM(e.reduction) AS reduction
     FROM (
         SELECT invoice_id, event_date, reduction FROM own_ev
@@ -119,12 +120,19 @@ ev AS (
         SELECT invoice_id, event_date, reduction FROM settled_ev
     ) AS e
     JOIN late AS l ON l.invoice_id = e.invoice_id
+    WHERE e.event_date < l.end_date
     GROUP BY e.invoice_id, e.event_date
 ),
+reduced AS (
+    SELECT DISTINCT invoice_id FROM ev
+),
 points AS (
+    -- Invoices reduced during their delay: the open amount changes at each reduction.
     SELECT invoice_id, event_date AS point, reduction FROM ev
     UNION ALL
-    SELECT invoice_id, end_date AS point, CAST(0 AS DECIMAL(18,2)) AS reduction FROM late
+    SELECT l.invoice_id, l.end_date AS point, CAST(0 AS DECIMAL(18,2)) AS reduction
+    FROM late AS l
+    SEMI JOIN reduced AS r ON r.invoice_id = l.invoice_id
 ),
 segments AS (
     SELECT p.invoice_id,
@@ -152,15 +160,32 @@ pieces AS (
     JOIN late AS l ON l.invoice_id = s.invoice_id
     JOIN periods AS h ON h.h_start <= s.seg_end AND h.h_end >= s.seg_start
     WHERE s.seg_end >= s.seg_start AND s.base > 0
+    UNION ALL
+    -- Invoices not reduced during their delay: the whole amount is open every day of it.
+    SELECT l.invoice_id, l.amount AS base,
+           date_diff('day', GREATEST(CAST(l.due_date + INTERVAL '1' DAY AS DATE), h.h_start),
+                     LEAST(l.end_date, h.h_end)) + 1 AS days,
+           COALESCE(l.contractual_rate, h.ecb_rate + CAST($margin AS DECIMAL(9,4))) AS rate
+    FROM late AS l
+    ANTI JOIN reduced AS r ON r.invoice_id = l.invoice_id
+    JOIN periods AS h
+      ON h.h_start <= l.end_date AND h.h_end >= CAST(l.due_date + INTERVAL '1' DAY AS DATE)
+    WHERE l.end_date > l.due_date
 ),
 penalty_num AS (
-    SELECT invoice_id,
-           SUM(CAST(base * days * rate AS DECIMAL(38,6))) AS num,
-           COUNT(*) FILTER (WHERE rate IS NULL) AS missing_pieces,
-           MIN(rate) AS min_rate,
-           MAX(rate) AS max_rate
-    FROM pieces
-    GROUP BY invoice_id
+    -- near_cents: num / 365 rounded in floating point; the penalty corrects it by one cent
+    -- where the exact decimal bounds 365 x cents -/+ 182.5 say so (round half up, exact).
+    SELECT invoice_id, num, missing_pieces, min_rate, max_rate,
+           CAST(round(CAST(num AS DOUBLE) / 365) AS BIGINT) AS near_cents
+    FROM (
+        SELECT invoice_id,
+               SUM(CAST(base * days * rate AS DECIMAL(38,6))) AS num,
+               COUNT(*) FILTER (WHERE rate IS NULL) AS missing_pieces,
+               MIN(rate) AS min_rate,
+               MAX(rate) AS max_rate
+        FROM pieces
+        GROUP BY invoice_id
+    ) AS g
 ),
 late_items AS (
     SELECT l.invoice_id, l.customer_id, l.customer_name, l.currency, l.segment,
@@ -174,9 +199,11 @@ late_items AS (
                WHEN NOT l.eligible THEN CAST(0 AS DECIMAL(18,2))
                WHEN COALESCE(n.missing_pieces, 0) > 0 THEN CAST(NULL AS DECIMAL(18,2))
                WHEN n.num IS NULL THEN CAST(0 AS DECIMAL(18,2))
-               ELSE CAST(CAST(
-                   (2 * CAST(n.num * 1000000 AS HUGEINT) + 365000000) // 730000000
-                   AS DECIMAL(38,0)) * CAST(0.01 AS DECIMAL(3,2)) AS DECIMAL(18,2))
+               ELSE CAST(CAST(n.near_cents + CASE
+                                     WHEN n.num - n.near_cents * 365 >= 182.5 THEN 1
+                                     WHEN n.num - n.near_cents * 365 < -182.5 THEN -1
+                                     ELSE 0 END
+                              AS DECIMAL(18,0)) * CAST(0.01 AS DECIMAL(3,2)) AS DECIMAL(18,2))
            END AS penalty,
            CASE WHEN l.eligible THEN CAST($indemnity AS DECIMAL(18,2))
                 ELSE CAST(0 AS DECIMAL(18,2)) END AS indemnity_eur,
