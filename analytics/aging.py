@@ -155,6 +155,37 @@ def totals_by_currency(
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def ar_by_currency(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters = NO_FILTERS,
+) -> dict[str, Decimal]:
+    """``{currency: AR_D}``, the AR of :func:`totals_by_currency` without the not-due part.
+
+    With filters on customer and currency only, it is read straight from the ledger
+    (``sql/ar_direct.sql``: invoices less the payments and write-offs on them less the
+    customer-level cash, as the open items add up), so a past date such as the start of an
+    average-DSO or CEI period costs no allocation. Other filters select items by their own
+    attributes and go through the open items.
+    """
+    if filters.segment or filters.entity or filters.country:
+        return {
+            c: t[0]
+            for c, t in totals_by_currency(
+                con, as_of, dataset_id=dataset_id, filters=filters
+            ).items()
+        }
+    binds = {
+        "dataset_id": int(dataset_id),
+        "as_of": as_of,
+        "f_customer": [str(v) for v in filters.customer_id],
+        "f_currency": [str(v) for v in filters.currency],
+    }
+    return {c: ar for c, ar in con.execute(asof.load_sql("ar_direct"), binds).fetchall()}
+
+
 def ar_and_not_due(
     con: duckdb.DuckDBPyConnection,
     as_of: date,

@@ -16,7 +16,7 @@ from decimal import Decimal
 import duckdb
 
 from analytics import asof
-from analytics.aging import totals_by_currency
+from analytics.aging import ar_by_currency, totals_by_currency
 from analytics.config import (
     CEI_MONTHS,
     COUNTBACK_MAX_WINDOWS,
@@ -159,9 +159,9 @@ def dso_average(
     """
     start = as_of - timedelta(days=period_days)
     ar_end, _, (period_sales,) = _balances(con, as_of, [(start, as_of)], dataset_id, filters)
-    begin = totals_by_currency(con, start, dataset_id=dataset_id, filters=filters)
+    begin = ar_by_currency(con, start, dataset_id=dataset_id, filters=filters)
     _one_currency(begin)
-    ar_begin = next(iter(begin.values()), (Decimal("0.00"),))[0]
+    ar_begin = _first(begin)
     return dso_ratio((ar_begin + ar_end) / 2, period_sales, period_days)
 
 
@@ -325,9 +325,9 @@ def cei(
     ar_end, nd_end, (period_sales,) = _balances(
         con, as_of, [(begin_date, as_of)], dataset_id, filters
     )
-    begin = totals_by_currency(con, begin_date, dataset_id=dataset_id, filters=filters)
+    begin = ar_by_currency(con, begin_date, dataset_id=dataset_id, filters=filters)
     _one_currency(begin)
-    ar_begin = next(iter(begin.values()), (Decimal("0.00"),))[0]
+    ar_begin = _first(begin)
     return cei_value(ar_begin, period_sales, months, ar_end, nd_end)
 
 
