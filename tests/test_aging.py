@@ -296,3 +296,37 @@ def test_an_as_of_date_before_the_first_invoice_gives_zero_outstanding(tmp_path_
     before = days_ago(401)
     assert aging.ar(con, before, dataset_id=1) == 0
     assert aging.overdue_share(con, before, dataset_id=1) is None
+
+
+def test_ar_read_straight_from_the_ledger_equals_the_sum_of_the_open_items(tmp_path):
+    """D = 2024-06-30. Customer A: invoice A1 1,000.00 paid 300.00 on it, credit note A2
+    -100.00, write-off of 50.00 on A1, 2,000.00 of customer-level cash (covers A1's 650.00,
+    then 1,350.00 unapplied); a payment of 999.00 naming an unknown invoice and an invoice
+    dated after D count for nothing. Customer B: 400.00 in USD, open.
+    EUR: 1,000 - 300 - 50 - 100 - 2,000 = -1,450.00; USD: 400.00.
+    With the customer filter B only: USD 400.00. With segment SME (A's segment), the same
+    figures go through the open items."""
+    d = date(2024, 6, 30)
+    con = make_ledger(
+        tmp_path / f"{uuid.uuid4().hex}.duckdb",
+        [
+            inv("A1", "A", date(2024, 4, 1), "1000.00", date(2024, 5, 1)),
+            inv("A2", "A", date(2024, 4, 2), "-100.00", date(2024, 4, 2)),
+            inv("A3", "A", date(2024, 7, 1), "500.00", date(2024, 8, 1)),
+            inv("B1", "B", date(2024, 6, 1), "400.00", date(2024, 7, 1), currency="USD"),
+        ],
+        [
+            pay(date(2024, 5, 10), "300.00", invoice_id="A1"),
+            pay(date(2024, 6, 1), "2000.00", customer_id="A"),
+            pay(date(2024, 6, 2), "999.00", invoice_id="ZZ"),
+        ],
+        [{"customer_id": "A", "segment": "SME"}, {"customer_id": "B", "segment": "Large"}],
+        [{"invoice_id": "A1", "write_off_date": date(2024, 6, 15), "amount": "50.00"}],
+    )
+    want = {"EUR": Decimal("-1450.00"), "USD": Decimal("400.00")}
+    assert aging.ar_by_currency(con, d, dataset_id=1) == want
+    assert {c: t[0] for c, t in aging.totals_by_currency(con, d, dataset_id=1).items()} == want
+    only_b = Filters(customer_id=("B",))
+    assert aging.ar_by_currency(con, d, dataset_id=1, filters=only_b) == {"USD": Decimal("400.00")}
+    sme = Filters(segment=("SME",))
+    assert aging.ar_by_currency(con, d, dataset_id=1, filters=sme) == {"EUR": Decimal("-1450.00")}
