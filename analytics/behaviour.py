@@ -26,7 +26,13 @@ import duckdb
 import pandas as pd
 
 from analytics import aging, asof, itemcache
-from analytics.config import BUCKET_EDGES, NO_FILTERS, Filters, bucket_labels
+from analytics.config import (
+    BUCKET_EDGES,
+    DOUBTFUL_AFTER_DAYS,
+    NO_FILTERS,
+    Filters,
+    bucket_labels,
+)
 from analytics.dso import months_before
 
 #: Length of the behaviour window in days: invoices settled in (D - 365, D].
@@ -281,3 +287,36 @@ def days_late_distribution(
             "amount": [found.get(k, (0, zero))[1] for k in range(len(labels))],
         }
     )
+
+
+#: Doubtful status of a customer, most serious first (see :func:`disputes_and_doubtful`).
+DOUBTFUL_STATUSES = ("collective_procedure", "flagged", "age_based", "none")
+
+
+def disputes_and_doubtful(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters = NO_FILTERS,
+    doubtful_after_days: int = DOUBTFUL_AFTER_DAYS,
+) -> pd.DataFrame:
+    """Open disputes and doubtful status per customer and currency at ``as_of``.
+
+    Items: invoices with a positive open amount at D. Columns: ``customer_id``,
+    ``customer_name``, ``currency``, ``open_items``, ``open_amount``, ``disputed_items``
+    (count of disputed items), ``disputed_amount = sum(open_amount of disputed items)``,
+    ``doubtful_items`` and ``doubtful_flagged`` (count and open amount of the items flagged
+    doubtful on or before D, every item when the customer is in a collective procedure),
+    ``doubtful_age_based`` (open amount of the other items with ``dpd > doubtful_after_days``,
+    default 180), ``collective_procedure`` and ``doubtful_status``: ``collective_procedure``,
+    else ``flagged`` when ``doubtful_flagged > 0``, else ``age_based`` when
+    ``doubtful_age_based > 0``, else ``none``. Units: counts, Decimal money. Grain: customer x
+    currency, customers with an open invoice at D. Reference: kpi-spec sections 4 and 6.
+    """
+    sql = asof.compose(
+        "behaviour_disputes",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+    )
+    p = {**asof.params(dataset_id, as_of, filters), "after_days": int(doubtful_after_days)}
+    return frame(con.execute(sql, p))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -157,6 +158,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_on_time_rate": ("Payées à l'échéance", "Paid on time"),
     "customer_days_late_dist": ("Répartition des retards", "Distribution of delays"),
     "customer_payments_title": ("Paiements reçus", "Payments received"),
+    "customer_disputed_items": ("Litiges ouverts (nombre)", "Open disputes (count)"),
+    "customer_disputed_amount": ("Montant en litige", "Amount in dispute"),
+    "customer_doubtful": ("Statut douteux", "Doubtful status"),
+    "doubtful_none": ("Aucun", "None"),
+    "doubtful_age_based": ("Par l'ancienneté", "By age"),
+    "doubtful_flagged": ("Créance douteuse", "Flagged doubtful"),
+    "doubtful_collective_procedure": ("Procédure collective", "Collective procedure"),
+    "penalties_rate_missing": (
+        "Le taux BCE manque pour une partie des retards : les pénalités concernées ne sont pas "
+        "calculées (n.d.). Complétez la table des taux dans la page Données.",
+        "The ECB rate is missing for part of the delays: those penalties are not computed "
+        "(n/a). Complete the rate table on the Data page.",
+    ),
     "customer_disputes_title": ("Litiges ouverts", "Open disputes"),
     "customer_legal_title": (
         "Pénalités et indemnités exigibles",
@@ -542,10 +556,14 @@ def customer_days_late(
 ) -> dict[str, Any]:
     """The customer's payment behaviour over the invoices settled in ``(D-365, D]``.
 
-    Returns ``{settled, distribution, summary, by_size}``: ``behaviour.settled_invoices`` (one
-    point per settled invoice: settle_date, days_late), ``behaviour.days_late_distribution``
-    with the aging edges, the customer's row of ``behaviour.customer_behaviour`` (None without
-    history) and ``behaviour.delay_by_size`` (typical delay by invoice size).
+    Returns ``{settled, distribution, summary, by_size, status}``:
+    ``behaviour.settled_invoices`` (one point per settled invoice: settle_date, days_late),
+    ``behaviour.days_late_distribution`` with the aging edges, the customer's row of
+    ``behaviour.customer_behaviour`` (None without history), ``behaviour.delay_by_size``
+    (typical delay by invoice size) and ``status``, the customer's row of
+    ``behaviour.disputes_and_doubtful`` at D with the settings' doubtful age (open disputes
+    count and amount, doubtful status; None without an open invoice; several currencies: the
+    largest open amount).
     """
     one = _one_customer(filters, customer_id)
     kw: dict[str, Any] = {"dataset_id": dataset_id, "filters": one}
@@ -553,6 +571,13 @@ def customer_days_late(
     summary = None
     if not habits.empty:
         summary = {k: _none(v) for k, v in habits.iloc[0].to_dict().items()}
+    found = behaviour.disputes_and_doubtful(
+        con, as_of, doubtful_after_days=settings.doubtful_after_days, **kw
+    )
+    status = None
+    if not found.empty:
+        found = found.sort_values("open_amount", ascending=False, kind="stable")
+        status = {k: _none(v) for k, v in found.iloc[0].to_dict().items()}
     return {
         "settled": behaviour.settled_invoices(con, as_of, **kw),
         "distribution": behaviour.days_late_distribution(
@@ -560,6 +585,7 @@ def customer_days_late(
         ),
         "summary": summary,
         "by_size": behaviour.delay_by_size(con, as_of, customer_id=customer_id, **kw),
+        "status": status,
     }
 
 
@@ -610,18 +636,28 @@ def customer_legal(
 ) -> dict[str, Any]:
     """Late-payment penalties, recovery indemnities and terms breaches of one customer.
 
-    Returns ``{late, totals, terms}``: ``legal_fr.late_invoices`` (one row per late invoice
-    with its penalty and indemnity), the customer's row of ``legal_fr.penalties_by_customer``
-    (None when nothing is late) and ``legal_fr.terms_breaches``.
+    Returns ``{late, totals, terms, rates_missing}``: ``legal_fr.late_invoices`` (one row per
+    late invoice with its penalty and indemnity), the customer's row of
+    ``legal_fr.penalties_by_customer`` (None when nothing is late), ``legal_fr.terms_breaches``
+    and ``rates_missing``, true when a penalty is None because the ECB rate table does not
+    cover part of a delay (the page shows a warning; no rate is guessed).
     """
     one = _one_customer(filters, customer_id)
     kw: dict[str, Any] = {"dataset_id": dataset_id, "filters": one}
-    totals = legal_fr.penalties_by_customer(con, as_of, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", legal_fr.MissingRateWarning)
+        totals = legal_fr.penalties_by_customer(con, as_of, **kw)
+        late = legal_fr.late_invoices(con, as_of, **kw)
     return {
-        "late": legal_fr.late_invoices(con, as_of, **kw),
+        "late": late,
         "totals": None if totals.empty else {k: _none(v) for k, v in totals.iloc[0].items()},
         "terms": legal_fr.terms_breaches(con, as_of, **kw),
+        "rates_missing": _any_missing(late["penalty"]) if len(late) else False,
     }
+
+
+def _any_missing(values: Any) -> bool:
+    return any(_none(v) is None for v in values)
 
 
 def customer_disputes(
@@ -660,17 +696,21 @@ def collections_view(
     """Everything the collections page shows.
 
     Returns ``{items, disputed, totals, stages, breaches, uninsured, uninsured_above,
-    threshold, worsening}``: the ranked worklist and the disputed items of
+    threshold, worsening, rates_missing}``: the ranked worklist and the disputed items of
     ``worklist.worklist``; ``totals`` per currency of the worklist (``items``, ``amount`` =
     sum of open amounts, ``penalties`` = sum of penalties, None when one is None,
     ``indemnities_eur``, ``disputed_amount``); ``stages`` (count and open amount per stage and
     currency); ``credit.limit_breaches``; ``credit.uninsured_exposure`` (per currency);
     ``credit.uninsured_above`` at ``credit.UNINSURED_EXPOSURE_THRESHOLD``; and the customers
     whose recent days late exceed the prior ones by at least :data:`WORSENING_MIN_DAYS`
-    (``behaviour.customer_behaviour`` trend), largest trend first.
+    (``behaviour.customer_behaviour`` trend), largest trend first. ``rates_missing`` is true
+    when a penalty of the worklist or of the disputed items is None because the ECB rate table
+    does not cover part of a delay (the page shows a warning; no rate is guessed).
     """
     kw: dict[str, Any] = {"dataset_id": dataset_id, "filters": filters}
-    work = worklist.worklist(con, as_of, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", legal_fr.MissingRateWarning)
+        work = worklist.worklist(con, as_of, **kw)
     items, disputed = work.items, work.disputed
     totals: dict[str, dict[str, Any]] = {}
     for currency in sorted(set(items["currency"]) | set(disputed["currency"])):
@@ -727,6 +767,7 @@ def collections_view(
                 "invoices",
             ]
         ].reset_index(drop=True),
+        "rates_missing": _any_missing(items["penalty"]) or _any_missing(disputed["penalty"]),
     }
 
 

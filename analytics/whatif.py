@@ -15,47 +15,6 @@ from analytics.config import NO_FILTERS, PERIOD_DAYS, TOP_N, Filters
 
 CENT = Decimal("0.01")
 
-_TERMS_SQL = """
-WITH oi AS (
-{open_items}
-),
-moved AS (
-    SELECT currency, invoice_date, amount, open_amount, dpd,
-           date_diff('day', due_date, {new_due}) AS delta
-    FROM oi
-    WHERE kind = 'invoice' AND amount > 0
-)
-SELECT currency,
-       COUNT(*) FILTER (WHERE invoice_date > $period_start) AS invoices,
-       CAST(COALESCE(SUM(amount) FILTER (WHERE invoice_date > $period_start), 0)
-            AS DECIMAL(18,2)) AS sales,
-       COALESCE(SUM(amount * delta) FILTER (WHERE invoice_date > $period_start), 0)
-           AS weighted,
-       COUNT(*) FILTER (WHERE open_amount > 0 AND delta < 0) AS open_affected,
-       CAST(COALESCE(SUM(open_amount) FILTER (WHERE open_amount > 0 AND delta < 0), 0)
-            AS DECIMAL(18,2)) AS open_amount_affected
-FROM moved
-GROUP BY currency
-ORDER BY currency
-"""
-
-_TOP_OVERDUE_SQL = """
-WITH oi AS (
-{open_items}
-),
-per_customer AS (
-    SELECT customer_id, currency,
-           CAST(SUM(open_amount) FILTER (WHERE dpd > 0) AS DECIMAL(18,2)) AS overdue
-    FROM oi
-    GROUP BY customer_id, currency
-)
-SELECT customer_id, currency, overdue
-FROM per_customer
-WHERE overdue > 0
-ORDER BY overdue DESC, customer_id
-LIMIT $top_n
-"""
-
 
 def cash_from_dso_reduction(
     days: float,
@@ -124,8 +83,10 @@ def terms_change(
             raise ValueError("target terms must be >= 0 days")
         new_due = "CAST(invoice_date + $target_days * INTERVAL '1' DAY AS DATE)"
         p_days = int(target)
-    sql = _TERMS_SQL.format(
-        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False), new_due=new_due
+    sql = asof.compose(
+        "whatif_terms",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+        new_due=new_due,
     )
     p = asof.params(dataset_id, as_of, filters)
     if not isinstance(target, str):
@@ -192,8 +153,8 @@ def collect_top_overdue(
     AR <= 0); ``dso_after = ar_after / sales(D-P, D] * P`` (None when sales <= 0).
     Units: Decimal money, float days and ratios. Reference: kpi-spec sections 2 and 3.
     """
-    sql = _TOP_OVERDUE_SQL.format(
-        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
+    sql = asof.compose(
+        "whatif_top_overdue", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
     )
     p = {**asof.params(dataset_id, as_of, filters), "top_n": int(n)}
     rows = con.execute(sql, p).fetchall()

@@ -52,6 +52,7 @@ view = cc.outputs(
         "stages": {"part": "stages"},
         "uninsured": {"part": "uninsured"},
         "threshold": {"part": "threshold"},
+        "rates_missing": {"part": "rates_missing"},
         "disputed": cc.table_spec(columns, part="disputed", head=SHOWN_ROWS, **item_groups),
         "breaches": cc.table_spec(
             ["customer_id", "customer_name", "balance", "credit_limit", "amount_over_limit"],
@@ -81,6 +82,9 @@ cols[1].metric(t("collections_amount"), cc.tile(totals.get("amount"), currency))
 cols[2].metric(t("collections_penalties"), cc.tile(totals.get("penalties"), currency))
 cols[3].metric(t("customer_indemnities"), cc.tile(totals.get("indemnities_eur"), "EUR"))
 cols[4].metric(t("collections_disputed"), cc.tile(totals.get("disputed_amount"), currency))
+if view["rates_missing"]:
+    st.warning(t("penalties_rate_missing"))
+    cc.page_link(common.PAGE_DATA, common.t("nav_data"), ":material/table_edit:")
 
 stages = view["stages"]
 if not stages.empty:

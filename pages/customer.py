@@ -150,10 +150,17 @@ with tabs[0]:
 with tabs[1]:
     late = cc.call("customer_days_late", customer_id=customer_id)
     summary = late["summary"] or {}
-    cols = st.columns(3)
+    status = late["status"] or {}
+    cols = st.columns(6)
     cols[0].metric(common.t("col_count"), str(summary.get("invoices") or 0))
     cols[1].metric(t("col_days_late"), cc.days(summary.get("weighted_days_late")))
     cols[2].metric(t("col_trend"), cc.days(summary.get("trend")))
+    cols[3].metric(t("customer_disputed_items"), str(status.get("disputed_items") or 0))
+    cols[4].metric(
+        t("customer_disputed_amount"),
+        cc.tile(status.get("disputed_amount"), status.get("currency") or currency),
+    )
+    cols[5].metric(t("customer_doubtful"), t(f"doubtful_{status.get('doubtful_status', 'none')}"))
     left, right = st.columns(2)
     left.plotly_chart(
         credit_views.days_late_scatter(late["settled"], lang), key="customer_days_late"
@@ -211,6 +218,8 @@ with tabs[3]:
 with tabs[4]:
     legal = cc.call("customer_legal", customer_id=customer_id)
     totals = legal["totals"] or {}
+    if legal["rates_missing"]:
+        st.warning(t("penalties_rate_missing"))
     cols = st.columns(4)
     cols[0].metric(t("customer_penalties"), cc.tile(totals.get("penalties_open"), currency))
     cols[1].metric(

@@ -365,3 +365,83 @@ def test_the_typical_delay_by_invoice_size_groups_settled_invoices_by_amount_ban
     assert out["on_time_rate"].tolist() == [0.5, 0.0]
     only_c1 = behaviour.delay_by_size(con, D, dataset_id=1, customer_id="C1")
     assert only_c1["size"].tolist() == ["<= 1000"]
+
+
+@pytest.fixture
+def status_book(tmp_path):
+    """Open disputes and doubtful items at D = 2024-06-30 (doubtful after 180 days past due).
+
+    A: A1 500.00 due 06-01, disputed, open 500.00; A3 200.00 due 05-01, disputed, 50.00 paid
+       06-10: open 150.00; A4 100.00 disputed but paid in full (not open); A2 300.00 due
+       2023-12-01: 212 days past due > 180, not flagged -> age-based 300.00.
+       Disputes: 2 items, 500 + 150 = 650.00. Status age_based.
+    B: B1 400.00 flagged doubtful on 05-15 -> flagged 400.00; B2 250.00 flagged on 07-15,
+       after D, and 0 days past due: not doubtful. Status flagged, 1 doubtful item.
+    K: in a collective procedure: K1 80.00 counts as flagged. Status collective_procedure.
+    N: N1 90.00 not due, nothing disputed: status none.
+    """
+    return make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("A1", "A", date(2024, 5, 2), "500.00", date(2024, 6, 1), disputed=True),
+            inv("A2", "A", date(2023, 11, 1), "300.00", date(2023, 12, 1)),
+            inv("A3", "A", date(2024, 4, 1), "200.00", date(2024, 5, 1), disputed=True),
+            inv("A4", "A", date(2024, 4, 1), "100.00", date(2024, 5, 1), disputed=True),
+            inv(
+                "B1",
+                "B",
+                date(2024, 1, 1),
+                "400.00",
+                date(2024, 1, 31),
+                doubtful=True,
+                doubtful_date=date(2024, 5, 15),
+            ),
+            inv(
+                "B2",
+                "B",
+                date(2024, 6, 1),
+                "250.00",
+                date(2024, 6, 30),
+                doubtful=True,
+                doubtful_date=date(2024, 7, 15),
+            ),
+            inv("K1", "K", date(2024, 6, 1), "80.00", date(2024, 7, 1)),
+            inv("N1", "N", date(2024, 6, 1), "90.00", date(2024, 7, 1)),
+        ],
+        payments=[pay(date(2024, 6, 10), "50.00", "A3"), pay(date(2024, 5, 20), "100.00", "A4")],
+        customers=[{"customer_id": "K", "collective_procedure": True}],
+    )
+
+
+def test_open_disputes_are_counted_and_summed_per_customer(status_book):
+    rows = {
+        r["customer_id"]: r
+        for r in behaviour.disputes_and_doubtful(status_book, D, dataset_id=1).to_dict("records")
+    }
+    assert (rows["A"]["disputed_items"], rows["A"]["disputed_amount"]) == (2, Decimal("650.00"))
+    assert (rows["B"]["disputed_items"], rows["B"]["disputed_amount"]) == (0, Decimal("0.00"))
+    assert rows["A"]["open_amount"] == Decimal("950.00")
+
+
+def test_the_doubtful_status_names_the_most_serious_reason(status_book):
+    frame = behaviour.disputes_and_doubtful(status_book, D, dataset_id=1)
+    rows = {r["customer_id"]: r for r in frame.to_dict("records")}
+    assert {c: r["doubtful_status"] for c, r in rows.items()} == {
+        "A": "age_based",
+        "B": "flagged",
+        "K": "collective_procedure",
+        "N": "none",
+    }
+    assert (rows["A"]["doubtful_age_based"], rows["A"]["doubtful_flagged"]) == (
+        Decimal("300.00"),
+        Decimal("0.00"),
+    )
+    assert (rows["B"]["doubtful_items"], rows["B"]["doubtful_flagged"]) == (1, Decimal("400.00"))
+    assert rows["K"]["doubtful_flagged"] == Decimal("80.00")
+
+
+def test_the_age_based_doubtful_threshold_is_a_setting(status_book):
+    """With 250 days instead of 180, A2 (212 days past due) is no longer doubtful."""
+    frame = behaviour.disputes_and_doubtful(status_book, D, dataset_id=1, doubtful_after_days=250)
+    a = frame[frame["customer_id"] == "A"].iloc[0]
+    assert (a["doubtful_age_based"], a["doubtful_status"]) == (Decimal("0.00"), "none")

@@ -98,14 +98,29 @@ def test_uninsured_customers_above_the_threshold_are_listed(book):
     assert list(listed["customer_id"]) == ["C", "B"]
 
 
+def test_a_balance_equal_to_the_threshold_is_not_above_it_and_an_insured_one_never_listed(book):
+    """B (600.00, no insured limit) is listed above 599.99 but not above 600.00; A (1,500.00)
+    has an insured limit of 400.00, so it is never listed whatever the threshold."""
+    above = credit.uninsured_above(book, D, dataset_id=1, threshold=Decimal("599.99"))
+    assert list(above["customer_id"]) == ["C", "B"]
+    above = credit.uninsured_above(book, D, dataset_id=1, threshold=Decimal("600.00"))
+    assert list(above["customer_id"]) == ["C"]
+    above = credit.uninsured_above(book, D, dataset_id=1, threshold=Decimal("0"))
+    assert "A" not in set(above["customer_id"])
+
+
 def test_segments_aggregate_limits_of_customers_that_have_one(book):
-    """PME: balances 1,500 + 600 = 2,100 over limits 3,000: 0.7; one breach (500.00 over)."""
+    """PME: balances 1,500 + 600 = 2,100 over limits 3,000: 0.7; one breach (500.00 over);
+    uninsured 1,100 + 600 = 1,700.00. Grand compte: C alone, no limit, 20,000.00 uninsured."""
     seg = credit.credit_by_segment(book, D, dataset_id=1)
     pme = seg[seg["segment"] == "PME"].iloc[0]
+    assert (pme["customers"], pme["balance"]) == (2, Decimal("2100.00"))
     assert pme["utilisation"] == pytest.approx(0.7)
     assert (pme["breaches"], pme["amount_over_limit"]) == (1, Decimal("500.00"))
+    assert pme["uninsured_exposure"] == Decimal("1700.00")
     grand = seg[seg["segment"] == "Grand compte"].iloc[0]
     assert grand["with_limit"] == 0
+    assert grand["uninsured_exposure"] == Decimal("20000.00")
     assert grand["utilisation"] is None or grand["utilisation"] != grand["utilisation"]
 
 

@@ -329,3 +329,46 @@ def test_every_label_exists_in_both_languages():
     assert cv.t("nav_collections", "fr") == "Recouvrement"
     assert cv.t("nav_collections", "en") == "Collections"
     assert cv.t("col_total", "en") == "Total"
+
+
+def test_the_customer_payment_profile_counts_open_disputes_and_gives_the_doubtful_status(book):
+    """B: B1 300.00 disputed, 10 days past due (not doubtful); the credit note is no dispute.
+    A: no dispute; A1 is 60 days past due, under the 180 days of the age-based proxy, but
+    over 50 days when the settings say so."""
+    b = cv.customer_days_late(book, D, customer_id="B", **KW)["status"]
+    assert (b["disputed_items"], b["disputed_amount"]) == (1, Decimal("300.00"))
+    assert b["doubtful_status"] == "none"
+    a = cv.customer_days_late(book, D, customer_id="A", **KW)["status"]
+    assert (a["disputed_items"], a["doubtful_status"]) == (0, "none")
+    short = Settings(doubtful_after_days=50)
+    a = cv.customer_days_late(book, D, customer_id="A", settings=short, **KW)["status"]
+    assert (a["doubtful_status"], a["doubtful_age_based"]) == ("age_based", Decimal("700.00"))
+
+
+@pytest.fixture
+def rates_from_july(tmp_path, monkeypatch):
+    """A user rate table starting on 2024-07-01: the late days of June 2024 have no rate."""
+    path = tmp_path / "rates.csv"
+    path.write_text("effective_date,rate_percent,source\n2024-07-01,4.25,test table\n")
+    monkeypatch.setenv("ENCOURS_ECB_RATES", str(path))
+    return path
+
+
+def test_penalties_the_rate_table_cannot_compute_are_flagged_for_a_warning(book, rates_from_july):
+    """A1 (due 01/05) and B1 (due 20/06) are late in May-June 2024, before the table's first
+    row: their penalties are None, the collections view and A's legal tab say so."""
+    view = cv.collections_view(book, D, **KW)
+    assert view["rates_missing"] is True
+    assert view["totals"]["EUR"]["penalties"] is None
+    legal = cv.customer_legal(book, D, customer_id="A", **KW)
+    assert legal["rates_missing"] is True
+    assert legal["totals"]["penalties_open"] is None
+
+
+def test_no_warning_is_flagged_when_the_rate_table_covers_every_delay(book, tmp_path, monkeypatch):
+    monkeypatch.setenv("ENCOURS_ECB_RATES", str(tmp_path / "none.csv"))
+    assert cv.collections_view(book, D, **KW)["rates_missing"] is False
+    legal = cv.customer_legal(book, D, customer_id="A", **KW)
+    assert legal["rates_missing"] is False
+    assert legal["totals"]["penalties_open"] is not None
+    assert cv.customer_legal(book, D, customer_id="C", **KW)["rates_missing"] is False

@@ -150,6 +150,61 @@ def test_a_perfect_forecast_has_zero_error(tmp_path):
     assert forecast.backtest(con, D, dataset_id=1)["wape"]["EUR"] == pytest.approx(0.0)
 
 
+def test_each_customers_weeks_hold_its_own_items(book):
+    """A: W04 900.00 (A1); B: W03 400.00 (B1); C: W01 300.00 (C1), later 200.00 (C2), the
+    disputed C3 nowhere; every other week 0.00."""
+    per = forecast.weekly_forecast(book, D, dataset_id=1, by_customer=True)
+    found = {
+        (c, label): amount
+        for c, label, amount in zip(per["customer_id"], per["label"], per["amount"], strict=True)
+        if amount != 0
+    }
+    assert found == {
+        ("A", "W04"): Decimal("900.00"),
+        ("B", "W03"): Decimal("400.00"),
+        ("C", "W01"): Decimal("300.00"),
+        ("C", "later"): Decimal("200.00"),
+    }
+
+
+def test_the_backtest_dates_customer_level_cash_and_ignores_disputes_and_write_offs(tmp_path):
+    """D0 = 2024-03-31, weeks (D0 + 7(k-1), D0 + 7k]; nothing settled before D0: lag 0.
+
+    Z1 1,000.00 due 04-05: forecast week 1; paid by payments naming only customer Z, 600.00
+       on 04-20 (week 3) and 400.00 on 05-10 (week 6), Z1 being Z's oldest open item.
+    Z2 500.00 due 04-10, disputed: neither forecast nor actual, though paid 04-10.
+    Z3 300.00 due 04-12: forecast week 2; written off 04-20: no cash.
+    Forecast 1,000 (W1) + 300 (W2) = 1,300; actual 600 (W3) + 400 (W6) = 1,000.
+    wape = (1,000 + 300 + 600 + 400) / 1,000 = 2.3; bias = (1,300 - 1,000) / 1,000 = 0.3.
+    """
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("Z1", "Z", date(2024, 3, 5), "1000.00", date(2024, 4, 5)),
+            inv("Z2", "Z", date(2024, 3, 10), "500.00", date(2024, 4, 10), disputed=True),
+            inv("Z3", "Z", date(2024, 3, 12), "300.00", date(2024, 4, 12)),
+        ],
+        payments=[
+            pay(date(2024, 4, 10), "500.00", "Z2"),
+            pay(date(2024, 4, 20), "600.00", customer_id="Z"),
+            pay(date(2024, 5, 10), "400.00", customer_id="Z"),
+        ],
+        write_offs=[{"invoice_id": "Z3", "write_off_date": date(2024, 4, 20), "amount": "300.00"}],
+    )
+    result = forecast.backtest(con, D, dataset_id=1)
+    weeks = result["weeks"]
+    forecast_by_week = {k: f for k, f in zip(weeks["week"], weeks["forecast"], strict=True) if f}
+    actual_by_week = {k: a for k, a in zip(weeks["week"], weeks["actual"], strict=True) if a}
+    assert forecast_by_week == {1: Decimal("1000.00"), 2: Decimal("300.00")}
+    assert actual_by_week == {3: Decimal("600.00"), 6: Decimal("400.00")}
+    assert (result["forecast_total"]["EUR"], result["actual_total"]["EUR"]) == (
+        Decimal("1300.00"),
+        Decimal("1000.00"),
+    )
+    assert result["wape"]["EUR"] == pytest.approx(2.3)
+    assert result["bias"]["EUR"] == pytest.approx(0.3)
+
+
 SAMPLE_END = date(2026, 10, 31)
 
 

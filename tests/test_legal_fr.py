@@ -621,3 +621,47 @@ def test_an_invalid_edited_rate_table_is_refused_and_nothing_is_written(tmp_path
     with pytest.raises(ValueError, match="not strictly ascending"):
         legal_fr.save_ecb_rates(bad)
     assert not user_file.exists()
+
+
+def test_a_customer_in_a_collective_procedure_owes_no_indemnity_either(tmp_path):
+    """K (collective procedure) and A (B2B) each have one invoice overdue at 2024-06-30:
+    both are late invoices (kpi-spec section 10), only A's is eligible: 1 x 40 = 40.00 EUR.
+    A1 500.00 due 2024-05-31: 30 days at 4.50 + 10 = 14.50 %: 500 x 30 x 14.5 / 36,500
+    = 5.958 -> 5.96; K1 owes 0.00."""
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("K1", "K", date(2024, 1, 1), "500.00", date(2024, 1, 31)),
+            inv("A1", "A", date(2024, 5, 1), "500.00", date(2024, 5, 31)),
+        ],
+        customers=[b2b("K", collective_procedure=True), b2b("A")],
+    )
+    rows = late(con, date(2024, 6, 30))
+    assert (rows["K1"]["indemnity_eur"], rows["K1"]["penalty"]) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert rows["A1"]["indemnity_eur"] == Decimal("40.00")
+    assert legal_fr.legal_summary(con, date(2024, 6, 30), dataset_id=1) == {
+        "late_invoices": 2,
+        "penalties": Decimal("5.96"),
+        "indemnities": Decimal("40.00"),
+        "terms_breaches": 0,
+    }
+    assert legal_fr.recovery_indemnities(con, date(2024, 6, 30), dataset_id=1) == Decimal("40.00")
+
+
+def test_terms_beyond_45_days_end_of_month_but_within_60_days_are_allowed(tmp_path):
+    """Invoice 2024-01-15: 60-day limit 03-15, 45 days end of month 02-29 (01-15 + 45 = 02-29).
+    Due 03-10 exceeds only the end-of-month limit, due 03-16 exceeds both: one breach."""
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("M1", "A", date(2024, 1, 15), "100.00", date(2024, 3, 10)),
+            inv("M2", "A", date(2024, 1, 15), "100.00", date(2024, 3, 16)),
+        ],
+        customers=[b2b("A")],
+    )
+    frame = legal_fr.terms_breaches(con, date(2024, 6, 30), dataset_id=1)
+    assert list(frame["invoice_id"]) == ["M2"]
+    assert frame.iloc[0]["days_beyond"] == 1

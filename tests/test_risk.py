@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics import risk
-from tests.ledger_factory import inv, make_ledger
+from tests.ledger_factory import inv, make_ledger, pay
 
 D = date(2024, 6, 30)
 
@@ -126,3 +126,36 @@ def test_making_more_invoices_overdue_never_lowers_a_ledgers_score(
         scores.append(float(risk.risk_scores(con, D, dataset_id=1)["score"].iloc[0]))
         con.close()
     assert 0.0 <= scores[0] <= scores[1] <= 100.0
+
+
+def test_a_customer_paying_later_than_before_gets_trend_points_and_one_paying_earlier_none(
+    tmp_path,
+):
+    """D = 2024-06-30; the trend compares invoices settled after 2024-03-31 with those before.
+
+    T: T0 paid on its due date 02-15 (0 days late, prior), T1 due 04-30 paid 05-20 (20 days
+       late, recent): trend +20 -> 10 x 20 / 30 = 6.667 points.
+    U: U0 due 02-15 paid 03-16 (30 days late, prior), U1 paid on its due date 04-30: trend
+       -30 -> 0 points (a fraction is never negative).
+    Each has 1,000.00 open, not due: share of the book 0.5 -> 5 points; nothing else.
+    Scores: T 6.667 + 5 = 11.667; U 5.
+    """
+    invoices, payments = [], []
+    for c, prior_paid, recent_paid in (
+        ("T", date(2024, 2, 15), date(2024, 5, 20)),
+        ("U", date(2024, 3, 16), date(2024, 4, 30)),
+    ):
+        invoices += [
+            inv(f"{c}0", c, date(2024, 1, 15), "100.00", date(2024, 2, 15)),
+            inv(f"{c}1", c, date(2024, 4, 1), "100.00", date(2024, 4, 30)),
+            inv(f"{c}2", c, date(2024, 6, 15), "1000.00", date(2024, 7, 15)),
+        ]
+        payments += [pay(prior_paid, "100.00", f"{c}0"), pay(recent_paid, "100.00", f"{c}1")]
+    con = make_ledger(tmp_path / "w.duckdb", invoices=invoices, payments=payments)
+    scores = risk.risk_scores(con, D, dataset_id=1).set_index("customer_id")
+    assert scores.loc["T", "trend_value"] == pytest.approx(20.0)
+    assert scores.loc["T", "trend_points"] == pytest.approx(10 * 20 / 30)
+    assert scores.loc["T", "score"] == pytest.approx(10 * 20 / 30 + 5)
+    assert scores.loc["U", "trend_value"] == pytest.approx(-30.0)
+    assert scores.loc["U", "trend_points"] == 0.0
+    assert scores.loc["U", "score"] == pytest.approx(5.0)

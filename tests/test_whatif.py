@@ -80,3 +80,51 @@ def test_what_ifs_refuse_to_mix_currencies(tmp_path):
         whatif.collect_top_overdue(con, D, dataset_id=1)
     with pytest.raises(MixedCurrencyError):
         whatif.terms_change(con, D, dataset_id=1)
+
+
+def test_only_the_top_n_overdue_customers_are_collected_ties_by_customer_id(tmp_path):
+    """Overdue at D (due 06-01): A 500.00, B 300.00, C 300.00, E 100.00; F 1,000.00 not due.
+    All dated in (D-90, D]: sales 2,200.00, AR 2,200.00, overdue 1,200.00, DSO 90 days.
+    Top 2: A, then B (ties with C, B first by id): collected 800.00; AR 1,400.00, overdue
+    400.00, share 1,200 / 2,200 = 0.5455 -> 400 / 1,400 = 0.2857; DSO 1,400 / 2,200 x 90
+    = 57.27 days."""
+    overdue = {"A": "500.00", "B": "300.00", "C": "300.00", "E": "100.00"}
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            *(inv(f"{c}1", c, date(2024, 5, 1), a, date(2024, 6, 1)) for c, a in overdue.items()),
+            inv("F1", "F", date(2024, 6, 15), "1000.00", date(2024, 7, 15)),
+        ],
+    )
+    effect = whatif.collect_top_overdue(con, D, dataset_id=1, n=2)
+    assert effect.customers == ["A", "B"]
+    assert effect.collected == Decimal("800.00")
+    assert (effect.ar_before, effect.ar_after) == (Decimal("2200.00"), Decimal("1400.00"))
+    assert effect.overdue_after == Decimal("400.00")
+    assert effect.overdue_share_before == pytest.approx(1200 / 2200)
+    assert effect.overdue_share_after == pytest.approx(400 / 1400)
+    assert effect.dso_before == pytest.approx(90.0)
+    assert effect.dso_after == pytest.approx(1400 / 2200 * 90)
+
+
+def test_terms_already_shorter_than_the_target_move_later(tmp_path):
+    """T1 1,000.00 dated 06-01 on 30 days net (due 07-01); 45 days end of month: 07-31,
+    30 days later. delta DSO = +30 days, delta AR = 1,000 x 30 / 90 = +333.33; no open
+    invoice moves earlier."""
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[inv("T1", "A", date(2024, 6, 1), "1000.00", date(2024, 7, 1))],
+    )
+    effect = whatif.terms_change(con, D, "45eom", dataset_id=1)
+    assert effect.delta_days == pytest.approx(30.0)
+    assert effect.delta_ar == Decimal("333.33")
+    assert (effect.open_invoices_affected, effect.open_amount_affected) == (0, Decimal("0.00"))
+
+
+def test_an_empty_book_has_nothing_to_release_or_move(tmp_path):
+    con = make_ledger(tmp_path / "w.duckdb")
+    effect = whatif.terms_change(con, D, "45eom", dataset_id=1)
+    assert (effect.invoices, effect.delta_days, effect.delta_ar) == (0, None, None)
+    collect = whatif.collect_top_overdue(con, D, dataset_id=1)
+    assert collect.customers == [] and collect.collected == Decimal("0.00")
+    assert collect.overdue_share_before is None and collect.dso_before is None

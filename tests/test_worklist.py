@@ -92,3 +92,47 @@ def test_stage_thresholds_are_configurable(book):
 def test_an_empty_book_has_an_empty_worklist(tmp_path):
     result = worklist.worklist(make_ledger(tmp_path / "w.duckdb"), D, dataset_id=1)
     assert result.items.empty and result.disputed.empty
+
+
+def test_a_riskier_customer_comes_first_at_equal_amount_and_age(tmp_path):
+    """R and S each owe 1,000.00 due 06-20 (10 days past due); R is in a collective procedure.
+
+    Risk: overdue share 1 -> 30; oldest 10 days -> 20 x 10 / 180 = 1.111; share of the book
+    0.5 -> 5 (capped); no trend, limit or dispute: S 36.111, R 36.111 + 10 = 46.111.
+    Priority S = 1,000 x (1 + 10/30) x 1.36111 = 1,814.81; R = 1,000 x 1.33333 x 1.46111
+    = 1,948.15: R first, though it owes no penalty or indemnity (collective procedure).
+    """
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("R1", "R", date(2024, 5, 21), "1000.00", date(2024, 6, 20)),
+            inv("S1", "S", date(2024, 5, 21), "1000.00", date(2024, 6, 20)),
+        ],
+        customers=[{"customer_id": "R", "collective_procedure": True}],
+    )
+    items = worklist.worklist(con, D, dataset_id=1).items
+    assert list(items["invoice_id"]) == ["R1", "S1"]
+    scores = dict(zip(items["invoice_id"], items["risk_score"], strict=True))
+    assert scores["S1"] == pytest.approx(30 + 20 * 10 / 180 + 5)
+    assert scores["R1"] == pytest.approx(30 + 20 * 10 / 180 + 5 + 10)
+    prio = dict(zip(items["invoice_id"], items["priority"], strict=True))
+    assert prio["S1"] == pytest.approx(1814.81, abs=0.01)
+    assert prio["R1"] == pytest.approx(1948.15, abs=0.01)
+    r1 = items.set_index("invoice_id").loc["R1"]
+    assert (r1["penalty"], r1["indemnity_eur"]) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_a_large_recent_item_outranks_a_small_old_one(tmp_path):
+    """Same customer, same risk: 5,000.00 at 5 days: 5,000 x (1 + 5/30) = 5,833 x r;
+    200.00 at 150 days: 200 x (1 + 150/30) = 1,200 x r. Amount weighs linearly."""
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("OLD", "A", date(2024, 1, 1), "200.00", due_ago(150)),
+            inv("BIG", "A", date(2024, 5, 1), "5000.00", due_ago(5)),
+        ],
+    )
+    items = worklist.worklist(con, D, dataset_id=1).items
+    assert list(items["invoice_id"]) == ["BIG", "OLD"]
+    prio = dict(zip(items["invoice_id"], items["priority"], strict=True))
+    assert prio["BIG"] / prio["OLD"] == pytest.approx(5000 * (1 + 5 / 30) / 1200)

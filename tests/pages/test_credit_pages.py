@@ -137,6 +137,8 @@ def test_the_collections_page_shows_the_worklist_figures(at, expected):
     assert (first["Rang"], first["N° facture"]) == ("1", top["invoice_id"])
     labels = [b.label for b in at.get("download_button")]
     assert "Exporter la liste (CSV)" in labels and "Exporter la liste (Excel)" in labels
+    assert expected["collections"]["rates_missing"] is False
+    assert credit_views.t("penalties_rate_missing", "fr") not in [w.value for w in at.warning]
 
 
 def test_a_link_on_the_collections_page_opens_the_customer_drill_down(at, expected):
@@ -223,3 +225,18 @@ def test_the_drill_down_shows_the_customers_typical_delay_by_invoice_size(at, sa
     assert list(shown["Retard médian"]) == [
         i18n.fmt_days(float(v), "fr") for v in by_size["median_days_late"]
     ]
+
+
+def test_the_drill_down_shows_open_disputes_and_the_doubtful_status(at, sample_workspace):
+    with Workspace(sample_workspace) as ws:
+        con = ws.cursor()
+        status = credit_views.customer_days_late(con, D, customer_id=CUSTOMER, **KW)["status"]
+        con.close()
+    open_page(at, "pages/customer.py", customer=CUSTOMER)
+    shown = metrics(at)
+    label = credit_views.TEXTS
+    assert shown[label["customer_disputed_items"][0]] == str(status["disputed_items"])
+    assert shown[label["customer_disputed_amount"][0]] == tile(status["disputed_amount"])
+    assert shown[label["customer_doubtful"][0]] == credit_views.t(
+        f"doubtful_{status['doubtful_status']}", "fr"
+    )
