@@ -89,7 +89,7 @@ _ONE_DATE = {
 }
 _MANY_DATES = {
     "dates": "SELECT CAST(unnest($as_of_dates) AS DATE) AS as_of",
-    "last_as_of": "(SELECT MAX(as_of) FROM asof_dates)",
+    "last_as_of": "CAST($last_as_of AS DATE)",
     "closed_ctes": """closed AS (
     SELECT e.invoice_id, MAX(e.event_date) AS closed_on
     FROM own_ev AS e
@@ -280,6 +280,7 @@ def history_params(
     return {
         "dataset_id": int(dataset_id),
         "as_of_dates": list(as_of_dates),
+        "last_as_of": max(as_of_dates, default=None),
         **filter_params(filters),
     }
 

@@ -70,6 +70,8 @@ def sales_windows(
         "w_key": list(range(len(windows))),
         "w_start": [w[0] for w in windows],
         "w_end": [w[1] for w in windows],
+        "w_first": min(w[0] for w in windows),
+        "w_last": max(w[1] for w in windows),
         **asof.filter_params(filters),
     }
     for key, currency, value in con.execute(asof.load_sql("sales_windows"), binds).fetchall():
