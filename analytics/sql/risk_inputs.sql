@@ -17,6 +17,7 @@ per_customer AS (
            BOOL_OR(collective_procedure) AS collective_procedure
     FROM oi
     GROUP BY customer_id, currency
+    HAVING bool_or(open_amount <> 0)
 )
 SELECT p.*,
        CAST(p.balance AS DOUBLE)
