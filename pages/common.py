@@ -29,7 +29,10 @@ Stable API for pages (``from pages import common``):
 - links: ``customer_url(customer_id)`` (relative URL ``customer?customer=<id>``),
   ``customer_link(customer_id, name=None)`` (a page link to the drill-down),
   ``customer_links(frame)``; ``PAGE_*`` paths of every page.
-- drill-down helpers: ``drill_invoices(bucket, at=None, key=...)``, ``selected_point(event)``.
+- drill-down helpers: ``drill_invoices(bucket, at=None, key=..., customer_id=None,
+  customer_name=None)``, ``selected_point(event)``; with several charts on a page,
+  ``remember_selection(group, chart)`` as their ``on_select`` and
+  ``last_selected_point(group, events)``.
 - routing: ``start_page(PAGE_*)`` first in every page file (a page URL opened on a fresh
   server goes through ``app.py``), ``route_pending()`` in ``app.py``.
 """
@@ -48,7 +51,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analytics import credit_views, i18n, views
+from analytics import credit_views, i18n, legal_fr, views
 from analytics.asof import MixedCurrencyError
 from analytics.config import Filters, Settings
 from analytics.pipeline import InputFile, load_files
@@ -259,8 +262,10 @@ def _cached(
     as_of: date,
     filters: Filters,
     settings_json: str,
+    rates_version: str,
     kwargs_json: str,
 ) -> Any:
+    del rates_version  # part of the cache key only: penalties follow the rate table in force
     fn = getattr(FACADES[facade], name)
     con = workspace(ws_path).cursor()
     try:
@@ -288,8 +293,19 @@ def _call_key(c: Context, facade: str, name: str, kwargs: dict[str, Any]) -> tup
         c.as_of,
         c.filters,
         views.settings_to_json(c.settings),
+        rates_version(),
         json.dumps(kwargs, sort_keys=True),
     )
+
+
+def rates_version() -> str:
+    """The ECB rate table in force and its modification time: edited outside the app, or
+    switched with ``ENCOURS_ECB_RATES``, it yields new penalties on the next run."""
+    path = legal_fr.active_rates_path()
+    try:
+        return f"{path}:{path.stat().st_mtime_ns}"
+    except OSError:
+        return str(path)
 
 
 def call_for(c: Context, name: str, *, facade: str = "views", **kwargs: Any) -> Any:
@@ -317,6 +333,7 @@ def call(
             at or c.as_of,
             filters or c.filters,
             views.settings_to_json(c.settings),
+            rates_version(),
             json.dumps(kwargs, sort_keys=True),
         )
     except MixedCurrencyError:
@@ -468,13 +485,14 @@ def _outputs(
     as_of: date,
     filters: Filters,
     settings_json: str,
+    rates: str,
     kwargs_json: str,
     outputs_json: str,
     lang: str,
     currency: str | None,
 ) -> dict[str, Any]:
     result = _cached(
-        facade, name, ws_path, dataset_id, sha256, as_of, filters, settings_json, kwargs_json
+        facade, name, ws_path, dataset_id, sha256, as_of, filters, settings_json, rates, kwargs_json
     )
     specs = json.loads(outputs_json)
     return {key: derive(result, spec, lang, currency) for key, spec in specs.items()}
@@ -576,12 +594,36 @@ def customer_links(frame: pd.DataFrame) -> None:
         customer_link(cid, name)
 
 
-def drill_invoices(bucket: str | None, at: date | None = None, key: str = "drill") -> None:
-    """The invoices behind a bucket at a date, as a table."""
-    frame = call("open_invoices", at=at, bucket=bucket)
+def drill_invoices(
+    bucket: str | None,
+    at: date | None = None,
+    key: str = "drill",
+    *,
+    customer_id: str | None = None,
+    customer_name: object = None,
+) -> None:
+    """The invoices behind a figure, as a table under a caption naming the selection.
+
+    The open items at ``at`` (the context's as-of date by default), narrowed to one aging
+    ``bucket`` and, with ``customer_id``, to one customer (then a link to its page is shown).
+    The caption reads ``<customer> — <bucket> — <date> — <number of rows>``.
+    """
+    narrow: dict[str, Any] = {}
+    if bucket is not None:
+        narrow["bucket"] = bucket
+    if customer_id is not None:
+        narrow["customer_id"] = str(customer_id)
+    frame = call("open_invoices", at=at, **narrow)
     st.subheader(t("drill_title"))
-    caption = i18n.bucket_label(bucket, lang()) if bucket else ""
-    st.caption(f"{caption} — {i18n.fmt_date(at or ctx().as_of, lang())} — {len(frame)}")
+    parts: list[str] = []
+    if customer_id is not None:
+        parts.append(i18n.customer_label(customer_name, customer_id))
+    if bucket:
+        parts.append(i18n.bucket_label(bucket, lang()))
+    parts += [i18n.fmt_date(at or ctx().as_of, lang()), str(len(frame))]
+    st.caption(" — ".join(i18n.escape_markdown(part) for part in parts))
+    if customer_id is not None:
+        customer_link(customer_id, customer_name, label=t("open_customer_page"))
     if frame.empty:
         st.info(t("no_rows"))
         return
@@ -595,6 +637,39 @@ def selected_point(event: Any) -> dict[str, Any] | None:
     except (KeyError, TypeError):
         return None
     return points[0] if points else None
+
+
+def _last_selected_key(group: str) -> str:
+    return f"_last_selected_{group}"
+
+
+def remember_selection(group: str, chart: str) -> Callable[[], None]:
+    """An ``on_select`` callback for chart ``chart`` of the charts ``group`` of a page: it
+    records that chart as the one whose selection changed last (see ``last_selected_point``)."""
+
+    def record() -> None:
+        st.session_state[_last_selected_key(group)] = chart
+
+    return record
+
+
+def last_selected_point(group: str, events: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Of several charts of a page (chart name -> selection event), the one clicked last and
+    its first selected point; None when no chart has a selected point.
+
+    Every chart keeps its own selection: after a click in one chart and then in another,
+    both hold a point, and the drill-down follows the later click (the chart recorded by
+    ``remember_selection``). When that chart's selection was cleared, the first other chart,
+    in the order of ``events``, that still shows a selected point is used.
+    """
+    points = {name: selected_point(event) for name, event in events.items()}
+    last = st.session_state.get(_last_selected_key(group))
+    order = ([last] if last in points else []) + [name for name in points if name != last]
+    for name in order:
+        point = points[name]
+        if point is not None:
+            return name, point
+    return None
 
 
 if __name__ == "__main__":

@@ -56,16 +56,11 @@ st.caption(t("drill_hint"))
 location = charts.point_location(common.selected_point(event))
 if location is not None and location[1] < len(pareto):
     row = pareto.iloc[location[1]]
-    cid = str(row["customer_id"])
-    st.page_link(
-        common.PAGE_CUSTOMER,
-        label=i18n.escape_markdown(i18n.customer_label(row["customer_name"], cid)),
-        query_params={"customer": cid},
-    )
-    st.dataframe(
-        common.invoice_table(common.call("open_invoices", customer_id=cid)),
-        hide_index=True,
+    common.drill_invoices(
+        None,
         key="conc_drill",
+        customer_id=str(row["customer_id"]),
+        customer_name=row["customer_name"],
     )
 
 st.subheader(t("conc_top_share", n=n))

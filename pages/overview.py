@@ -82,12 +82,15 @@ labels = bucket_labels(tuple(c.settings.bucket_edges))
 left, right = st.columns(2)
 with left:
     trend_event = st.plotly_chart(
-        charts.dso_trend(hist, lang), on_select="rerun", selection_mode="points", key="dso_trend"
+        charts.dso_trend(hist, lang),
+        on_select=common.remember_selection("overview", "dso_trend"),
+        selection_mode="points",
+        key="dso_trend",
     )
 with right:
     aging_event = st.plotly_chart(
         charts.aging_history(hist, labels, lang),
-        on_select="rerun",
+        on_select=common.remember_selection("overview", "aging_history"),
         selection_mode="points",
         key="aging_history",
     )
@@ -95,13 +98,15 @@ st.caption(t("drill_hint"))
 
 month_ends = list(hist["month_end"])
 drill: tuple[Any, str | None] | None = None
-location = charts.point_location(common.selected_point(aging_event))
-if location is not None and location[1] < len(month_ends):
-    drill = (month_ends[location[1]], labels[location[0]] if location[0] < len(labels) else None)
-else:
-    location = charts.point_location(common.selected_point(trend_event))
+picked = common.last_selected_point(
+    "overview", {"aging_history": aging_event, "dso_trend": trend_event}
+)
+if picked is not None:
+    location = charts.point_location(picked[1])
     if location is not None and location[1] < len(month_ends):
-        drill = (month_ends[location[1]], None)
+        curve, index = location
+        by_bucket = picked[0] == "aging_history" and curve < len(labels)
+        drill = (month_ends[index], labels[curve] if by_bucket else None)
 if drill is not None:
     common.drill_invoices(drill[1], at=drill[0], key="overview_drill")
 

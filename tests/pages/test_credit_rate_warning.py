@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import credit_views, i18n
+from analytics import credit_views, i18n, legal_fr
 from tests.pages.conftest import APP
 
 CUSTOMER = "C00001"
@@ -53,3 +53,28 @@ def test_the_customer_page_warns_when_the_rate_table_misses_a_period(short_rates
     shown = {m.label: m.value for m in at.metric}
     paid = credit_views.t("customer_penalties", "fr") + " · " + credit_views.t("status_paid", "fr")
     assert shown[paid] == i18n.na("fr")
+
+
+def test_a_rate_table_edited_outside_the_app_is_used_on_the_next_run(workspace_file, tmp_path):
+    """The page cache keys on the rate table in force (path and modification time): the same
+    session first computes penalties with the bundled table, then, once the user's table is
+    written beside the workspace (without clearing any cache), shows them as n/a with the
+    warning."""
+    st.cache_data.clear()
+    try:
+        at = run_page("pages/collections.py")
+        label = credit_views.t("collections_penalties", "fr")
+        assert {m.label: m.value for m in at.metric}[label] != i18n.na("fr")
+        assert credit_views.t("penalties_rate_missing", "fr") not in warnings_shown(at)
+        path = legal_fr.user_rates_path()
+        assert not path.exists()
+        path.write_text("effective_date,rate_percent,source\n2026-07-01,2.15,test table\n")
+        try:
+            at.run()
+            assert not at.exception, [e.message for e in at.exception]
+            assert {m.label: m.value for m in at.metric}[label] == i18n.na("fr")
+            assert credit_views.t("penalties_rate_missing", "fr") in warnings_shown(at)
+        finally:
+            path.unlink()
+    finally:
+        st.cache_data.clear()
