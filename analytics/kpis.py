@@ -84,8 +84,13 @@ def overview(
     dataset_id: int,
     filters: Filters = NO_FILTERS,
     settings: Settings | None = None,
+    legal: bool = True,
 ) -> dict[str, Any]:
-    """Every overview figure as of D for one currency (Decimal money, float days/ratios)."""
+    """Every overview figure as of D for one currency (Decimal money, float days/ratios).
+
+    ``legal=False`` leaves out the French late-payment block (``"legal": None``): the KPI set
+    of kpi-spec sections 1 to 6 alone, as the benchmark times it apart.
+    """
     s = settings or Settings()
     kw = {"dataset_id": dataset_id, "filters": filters}
     p = s.period_days
@@ -151,7 +156,7 @@ def overview(
         "write_off": woff,
         "doubtful": doubt,
         "provision": provision,
-        "legal": legal_fr.legal_summary(con, as_of, **kw),
+        "legal": legal_fr.legal_summary(con, as_of, **kw) if legal else None,
     }
 
 

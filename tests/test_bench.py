@@ -24,6 +24,8 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Pa
         ("overview", "ratio"),
         ("overview", "ratio_cold"),
         ("overview", "legal_warm_s"),
+        ("overview", "ratio_core"),
+        ("overview", "ratio_core_cold"),
         ("kpis_command", "speedup"),
     ):
         assert r[key][field] > 0

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import aging, dso, views
+from analytics import aging, dso, kpis, views
 from analytics.asof import MixedCurrencyError
 from analytics.config import PROVISION_RATES, Filters, Settings, bucket_labels
 from tests.ledger_factory import inv, make_ledger, pay
@@ -133,6 +133,16 @@ def test_the_overview_tiles_agree_with_the_kpi_functions(book):
     assert previous["overdue_share"] == pytest.approx(
         aging.overdue_share(book, before, dataset_id=1)
     )
+
+
+def test_the_overview_without_the_legal_block_gives_the_same_other_figures(book):
+    full = kpis.overview(book, D, dataset_id=1)
+    core = kpis.overview(book, D, dataset_id=1, legal=False)
+    assert core["legal"] is None and full["legal"] is not None
+    assert full["legal"]["late_invoices"] > 0
+    assert {k: v for k, v in full.items() if k != "legal"} == {
+        k: v for k, v in core.items() if k != "legal"
+    }
 
 
 def test_a_change_is_undefined_when_the_previous_month_is_undefined(book):
