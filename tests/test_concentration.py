@@ -275,3 +275,20 @@ def test_the_order_of_the_rows_does_not_matter(tmp_path, cents_list):
     assert figures(_build(tmp_path, cents_list)) == figures(
         _build(tmp_path, cents_list, reverse=True)
     )
+
+
+def test_a_book_of_large_accounts_does_not_overflow(tmp_path):
+    """Balances A 30,000,000.00 and B 10,000,000.00 (squares of 3e9 and 1e9 cents overflow
+    18 digits): shares 0.75 and 0.25, hhi = 10,000 x (0.5625 + 0.0625) = 6,250, effective
+    customers 1 / 0.625 = 1.6; Gini = 1 - 1/2 x [(0.25 + 0) + (1 + 0.25)] = 0.25."""
+    con = make_ledger(
+        tmp_path / "big.duckdb",
+        invoices=[
+            inv("A1", "A", date(2024, 6, 1), "30000000.00", FUTURE),
+            inv("B1", "B", date(2024, 6, 1), "10000000.00", FUTURE),
+        ],
+    )
+    got = figures(con)
+    assert got["hhi"] == pytest.approx(6250.0)
+    assert got["effective_customers"] == pytest.approx(1.6)
+    assert got["gini"] == pytest.approx(0.25)

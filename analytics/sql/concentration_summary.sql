@@ -7,7 +7,7 @@ SELECT currency,
        SUM(balance) AS total,
        CAST(SUM(balance) FILTER (WHERE rank_desc <= $top_n) AS DOUBLE)
            / CAST(SUM(balance) AS DOUBLE) AS top_n_share,
-       CAST(SUM(balance * balance) AS DOUBLE)
+       CAST(SUM(CAST(balance AS DECIMAL(38,2)) * CAST(balance AS DECIMAL(38,2))) AS DOUBLE)
            / (CAST(SUM(balance) AS DOUBLE) * CAST(SUM(balance) AS DOUBLE)) AS sum_sq_shares,
        1 - CAST(2 * SUM(cum_asc) - SUM(balance) AS DOUBLE)
            / (COUNT(*) * CAST(SUM(balance) AS DOUBLE)) AS gini,
