@@ -10,6 +10,7 @@ which returns one row per currency and key).
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -183,7 +184,14 @@ def ar_by_currency(
         "f_customer": [str(v) for v in filters.customer_id],
         "f_currency": [str(v) for v in filters.currency],
     }
-    return {c: ar for c, ar in con.execute(asof.load_sql("ar_direct"), binds).fetchall()}
+
+    def compute() -> str:
+        rows = con.execute(asof.load_sql("ar_direct"), binds).fetchall()
+        return json.dumps([[c, str(ar)] for c, ar in rows])
+
+    key = json.dumps(["ar_direct", binds["f_customer"], binds["f_currency"]])
+    value = itemcache.remembered(con, dataset_id, as_of, key, compute)
+    return {c: Decimal(ar) for c, ar in json.loads(value)}
 
 
 def ar_and_not_due(

@@ -37,6 +37,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -77,6 +78,20 @@ _CREATE_ENTRIES = (
     f"CREATE TABLE IF NOT EXISTS {CACHE_DB}.entries (entry INTEGER PRIMARY KEY, "
     "dataset_id INTEGER, as_of DATE, n_rows BIGINT, used BIGINT, touched DOUBLE)"
 )
+_CREATE_TOTALS = (
+    f"CREATE TABLE IF NOT EXISTS {CACHE_DB}.totals (dataset_id INTEGER, as_of DATE, "
+    "key VARCHAR, value VARCHAR)"
+)
+_TOTAL = (
+    f"SELECT value FROM {CACHE_DB}.totals "
+    "WHERE dataset_id = $dataset_id AND as_of = $as_of AND key = $key"
+)
+_ADD_TOTAL = f"INSERT INTO {CACHE_DB}.totals VALUES ($dataset_id, $as_of, $key, $value)"
+_COUNT_TOTALS = f"SELECT count(*) FROM {CACHE_DB}.totals"
+_CLEAR_TOTALS = f"DELETE FROM {CACHE_DB}.totals"
+_FORGET_TOTALS = f"DELETE FROM {CACHE_DB}.totals WHERE dataset_id = $dataset_id"
+#: At most this many remembered totals (a few bytes each); beyond, they are all forgotten.
+MAX_TOTALS = 10_000
 _IS_ENABLED = "SELECT count(*) FROM duckdb_databases() WHERE database_name = $name"
 _FIND = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset_id AND as_of = $as_of"
 _NEXT = f"SELECT COALESCE(MAX(entry), 0) + 1, COALESCE(MAX(used), 0) + 1 FROM {CACHE_DB}.entries"
@@ -130,6 +145,7 @@ def enable(con: duckdb.DuckDBPyConnection) -> None:
         except duckdb.Error:
             con.execute(_ATTACH_MEMORY)
         con.execute(_CREATE_ENTRIES)
+        con.execute(_CREATE_TOTALS)
 
 
 def enabled(con: duckdb.DuckDBPyConnection) -> bool:
@@ -202,15 +218,44 @@ def items_sql(
     return _cached_sql(entry)
 
 
+def remembered(
+    con: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    as_of: date,
+    key: str,
+    compute: Callable[[], str],
+) -> str:
+    """``compute()``, remembered per (dataset, D, key) while ``con`` has the cache.
+
+    For small results (a total per currency as JSON text) that are cheap to keep but cost a
+    pass over the ledger; forgotten with the dataset's items (:func:`forget`).
+    """
+    if not enabled(con):
+        return compute()
+    where = {"dataset_id": int(dataset_id), "as_of": as_of, "key": key}
+    with _lock:
+        rows = con.execute(_TOTAL, where).fetchall()
+    if rows:
+        return str(rows[0][0])
+    value = compute()
+    with _lock:
+        if con.execute(_COUNT_TOTALS).fetchall()[0][0] >= MAX_TOTALS:
+            con.execute(_CLEAR_TOTALS)
+        con.execute(_ADD_TOTAL, {**where, "value": value})
+    return value
+
+
 def forget(con: duckdb.DuckDBPyConnection, dataset_id: int | None = None) -> None:
-    """Drop the cached items of ``dataset_id`` (of every dataset when None)."""
+    """Drop the cached items and totals of ``dataset_id`` (of every dataset when None)."""
     if not enabled(con):
         return
     with _lock:
         if dataset_id is None:
             rows = con.execute(_LIST).fetchall()
+            con.execute(_CLEAR_TOTALS)
         else:
             rows = con.execute(_OF_DATASET, {"dataset_id": int(dataset_id)}).fetchall()
+            con.execute(_FORGET_TOTALS, {"dataset_id": int(dataset_id)})
         for row in rows:
             _drop(con, int(row[0]))
 

@@ -230,3 +230,30 @@ def test_closing_the_workspace_removes_the_cache_file(tmp_path):
     assert folder.is_dir()
     ws.close()
     assert not folder.exists()
+
+
+def test_a_total_read_from_the_ledger_is_remembered_until_its_dataset_is_forgotten(tmp_path):
+    """Invoice 1,000.00 on 2024-01-10: AR at 2024-03-31 is 1,000.00. A payment of 400.00 on
+    2024-02-01 written behind the cache's back is not seen while the total is remembered
+    (proof that it is); once the dataset is forgotten, AR is 1,000.00 - 400.00 = 600.00."""
+    d = date(2024, 3, 31)
+    con = make_ledger(
+        tmp_path / "w.duckdb", [inv("F1", "C1", date(2024, 1, 10), "1000.00", date(2024, 2, 9))]
+    )
+    itemcache.enable(con)
+    try:
+        assert aging.ar_by_currency(con, d, dataset_id=1) == {"EUR": Decimal("1000.00")}
+        con.execute(
+            "INSERT INTO payments (dataset_id, payment_date, amount, invoice_id) "
+            "VALUES (1, DATE '2024-02-01', 400.00, 'F1')"
+        )
+        assert aging.ar_by_currency(con, d, dataset_id=1) == {"EUR": Decimal("1000.00")}
+        itemcache.forget(con, 1)
+        assert aging.ar_by_currency(con, d, dataset_id=1) == {"EUR": Decimal("600.00")}
+        only = Filters(customer_id=("C1",))
+        assert aging.ar_by_currency(con, d, dataset_id=1, filters=only) == {
+            "EUR": Decimal("600.00")
+        }
+    finally:
+        itemcache.disable(con)
+        con.close()
