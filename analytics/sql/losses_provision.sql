@@ -4,8 +4,8 @@
 -- fraction of integers).
 -- Bucket -1 holds the flagged doubtful items (flagged doubtful on or before D, or customer
 -- in a collective procedure); the others follow dpd (unapplied cash counts as not due).
--- Open amount excluding tax, per item, in whole cents rounded half away from zero, computed
--- exactly on integers: open * amount_excl_tax / amount when both exist (amount <> 0), else
+-- Open amount excluding tax, per item, in whole cents rounded half away from zero, exact on
+-- integers: open * amount_excl_tax / amount when both exist (amount <> 0), else
 -- open * vat_num / vat_den.
 WITH
 oi AS (
@@ -27,10 +27,19 @@ items AS (
                 ELSE CAST($vat_den AS HUGEINT) END AS den
     FROM oi
 ),
+near AS (
+    -- near: |num| / |den| rounded in floating point; rounded corrects it by one where the
+    -- exact integer bounds (2c - 1) |den| <= 2 |num| < (2c + 1) |den| say so.
+    SELECT currency, bucket, ABS(num) AS a, ABS(den) AS b, SIGN(num) * SIGN(den) AS s,
+           CAST(round(CAST(ABS(num) AS DOUBLE) / CAST(ABS(den) AS DOUBLE)) AS HUGEINT) AS c
+    FROM items
+),
 rounded AS (
     SELECT currency, bucket,
-           SIGN(num) * SIGN(den) * ((2 * ABS(num) + ABS(den)) // (2 * ABS(den))) AS base_cents
-    FROM items
+           s * (c + CASE WHEN 2 * a >= (2 * c + 1) * b THEN 1
+                         WHEN 2 * a < (2 * c - 1) * b THEN -1
+                         ELSE 0 END) AS base_cents
+    FROM near
 )
 SELECT currency, bucket,
        CAST(CAST(SUM(base_cents) AS DECIMAL(18,0)) * CAST(0.01 AS DECIMAL(3,2))
