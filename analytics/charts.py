@@ -114,12 +114,20 @@ def aging_buckets(
     return _layout(fig, lang, i18n.t("aged_by_bucket", lang), showlegend=False)
 
 
+#: The bars of the DSO bridge, in order (the ``customdata`` of each bar).
+BRIDGE_PARTS = ("bpdso", "add", "dso")
+
+
 def dso_bridge(bpdso: float | None, add: float | None, lang: str) -> go.Figure:
-    """The DSO bridge: best possible DSO plus average days delinquent gives the period DSO."""
+    """The DSO bridge: best possible DSO plus average days delinquent gives the period DSO.
+
+    Each bar carries its part of :data:`BRIDGE_PARTS` as ``customdata``.
+    """
     total = None if bpdso is None or add is None else bpdso + add
     fig = go.Figure(
         go.Waterfall(
             x=[i18n.t("tile_bpdso", lang), i18n.t("tile_add", lang), i18n.t("tile_dso", lang)],
+            customdata=list(BRIDGE_PARTS),
             measure=["absolute", "relative", "total"],
             y=[bpdso or 0.0, add or 0.0, total or 0.0],
             text=[i18n.fmt_days(v, lang) for v in (bpdso, add, total)],
@@ -173,8 +181,32 @@ def pareto(frame: pd.DataFrame, lang: str, currency: str | None, limit: int = 50
     )
 
 
-def lorenz(frame: pd.DataFrame, lang: str, gini: float | None = None) -> go.Figure:
-    """Lorenz curve (customers sorted ascending) against the line of perfect equality."""
+def lorenz_customers(frame: pd.DataFrame, pareto: pd.DataFrame | None) -> list[str | None]:
+    """The customer id behind each point of the Lorenz curve: None for the origin, then the
+    customers in ascending order of balance.
+
+    Point k (k >= 1) is the k-th smallest customer, that is the Pareto row of rank ``n + 1 -
+    k``: ``concentration_ranked.sql`` orders the curve by balance then customer id descending,
+    the exact reverse of the Pareto order. All None when ``pareto`` does not match the curve.
+    """
+    ids = [] if pareto is None else [str(c) for c in pareto["customer_id"]]
+    if len(ids) != len(frame) - 1:
+        return [None] * len(frame)
+    return [None, *reversed(ids)]
+
+
+def lorenz(
+    frame: pd.DataFrame,
+    lang: str,
+    gini: float | None = None,
+    pareto: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Lorenz curve (customers sorted ascending) against the line of perfect equality.
+
+    With the Pareto frame of the same view, each point of the curve carries its customer id
+    as ``customdata`` (:func:`lorenz_customers`); the points take a selection through markers
+    that are not drawn (opacity 0), so that the curve looks the same.
+    """
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -190,9 +222,11 @@ def lorenz(frame: pd.DataFrame, lang: str, gini: float | None = None) -> go.Figu
             x=[_num(v) for v in frame["x"]],
             y=[_num(v) for v in frame["y"]],
             name=i18n.t("conc_lorenz", lang),
-            mode="lines",
+            mode="lines+markers",
             fill="tonexty",
             line={"color": "#1f4e79"},
+            marker={"opacity": 0, "size": 10},
+            customdata=lorenz_customers(frame, pareto),
         )
     )
     title = i18n.t("conc_lorenz", lang)
@@ -208,7 +242,12 @@ def lorenz(frame: pd.DataFrame, lang: str, gini: float | None = None) -> go.Figu
 
 
 def roll_rates(matrix: pd.DataFrame, labels: Sequence[str], lang: str) -> go.Figure:
-    """Heat map of the roll-rate matrix (``views.roll_rate_matrix``): shares in percent."""
+    """Heat map of the roll-rate matrix (``views.roll_rate_matrix``): shares in percent.
+
+    A heat map takes no selection, so a second trace puts a marker that is not drawn
+    (opacity 0) on every cell, row by row, each with ``customdata`` ``[from_bucket, to]``
+    (``to``: ``paid``, ``written_off`` or a bucket label) and the cell's hover text.
+    """
     targets = ["paid", "written_off", *labels]
     names = {
         "paid": i18n.t("roll_paid", lang),
@@ -232,17 +271,32 @@ def roll_rates(matrix: pd.DataFrame, labels: Sequence[str], lang: str) -> go.Fig
             hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
         )
     )
+    cells = [(r, c) for r in range(len(y)) for c in range(len(x))]
+    fig.add_trace(
+        go.Scatter(
+            x=[x[c] for _, c in cells],
+            y=[y[r] for r, _ in cells],
+            customdata=[[str(matrix["from_bucket"].iloc[r]), targets[c]] for r, c in cells],
+            text=[text[r][c] for r, c in cells],
+            mode="markers",
+            marker={"symbol": "square", "size": 20, "opacity": 0},
+            hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, lang, i18n.t("roll_title", lang))
 
 
 def provision(rows: Sequence[dict[str, Any]], lang: str, currency: str | None) -> go.Figure:
-    """Bars of the provision per bucket of the provision simulation."""
+    """Bars of the provision per bucket of the provision simulation (``customdata``: the row's
+    bucket label, or ``doubtful``)."""
     labels = [r["bucket"] for r in rows]
     values: list[Decimal] = [r["provision"] for r in rows]
     fig = go.Figure(
         go.Bar(
             x=[i18n.bucket_label(b, lang) for b in labels],
+            customdata=labels,
             y=[_num(v) for v in values],
             marker_color=bucket_colours(labels),
             text=[i18n.fmt_money(v, lang, currency) for v in values],
@@ -250,6 +304,24 @@ def provision(rows: Sequence[dict[str, Any]], lang: str, currency: str | None) -
         )
     )
     return _layout(fig, lang, i18n.t("losses_provision_title", lang), showlegend=False)
+
+
+def point_data(point: dict[str, Any] | None) -> Any:
+    """The ``customdata`` of a selected point, or None."""
+    if not point:
+        return None
+    return point.get("customdata")
+
+
+def bridge_part(point: dict[str, Any] | None) -> str | None:
+    """The part of :data:`BRIDGE_PARTS` of a point selected in the DSO bridge, or None."""
+    part = point_data(point)
+    if part in BRIDGE_PARTS:
+        return str(part)
+    location = point_location(point)
+    if location is None or not 0 <= location[1] < len(BRIDGE_PARTS):
+        return None
+    return BRIDGE_PARTS[location[1]]
 
 
 def point_location(point: dict[str, Any] | None) -> tuple[int, int] | None:

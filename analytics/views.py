@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import duckdb
@@ -40,6 +41,11 @@ INVOICE_COLUMNS = [
     "doubtful",
     "kind",
 ]
+
+#: The ``bucket`` of :func:`open_invoices` that stands for every overdue bucket.
+OVERDUE = "overdue"
+#: The destinations of the roll-rate matrix besides the buckets (``history.roll_rates``).
+ROLL_PAID, ROLL_WRITTEN_OFF = "paid", "written_off"
 
 #: The tiles of the overview, in display order, with the kind of value they hold.
 TILES: tuple[tuple[str, str], ...] = (
@@ -439,8 +445,9 @@ def open_invoices(
     """The open items behind a figure: items with a non-zero open amount at ``as_of``.
 
     ``customer_id`` narrows to one customer; ``bucket`` (a label of ``config.bucket_labels``)
-    to one aging bucket by days past due. Columns: ``INVOICE_COLUMNS``; sorted by days past
-    due, oldest first. Unapplied cash rows have no invoice id.
+    to one aging bucket by days past due, or :data:`OVERDUE` to every overdue bucket
+    (``dpd > 0``: the items behind ``AR_D - not_due_D``). Columns: ``INVOICE_COLUMNS``; sorted
+    by days past due, oldest first. Unapplied cash rows have no invoice id.
     """
     edges = tuple(settings.bucket_edges)
     if customer_id is not None:
@@ -453,7 +460,9 @@ def open_invoices(
         )
     where = "open_amount <> 0"
     binds: dict[str, Any] = {}
-    if bucket is not None:
+    if bucket == OVERDUE:
+        where += " AND dpd > 0"
+    elif bucket is not None:
         labels = bucket_labels(edges)
         if bucket not in labels:
             raise ValueError(f"unknown bucket {bucket!r}; expected one of {labels}")
@@ -508,6 +517,67 @@ def roll_rate_matrix(
     wide = wide.sort_values("from_bucket", key=lambda s: s.map(order)).reset_index(drop=True)
     wide.columns.name = None
     return wide
+
+
+def roll_rate_month(as_of: date) -> tuple[date, date]:
+    """The two month ends the roll-rate matrix compares: ``(previous, month_end)``.
+
+    ``month_end = history.month_ends(as_of, 1)[0]`` (the last month end on or before D) and
+    ``previous = dso.months_before(month_end, 1)``, as in :func:`roll_rate_matrix`.
+    """
+    month_end = history.month_ends(as_of, 1)[0]
+    return dso.months_before(month_end, 1), month_end
+
+
+def roll_rate_invoices(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters = NO_FILTERS,
+    settings: Settings = DEFAULT_SETTINGS,
+    from_bucket: str,
+    to: str,
+) -> pd.DataFrame:
+    """The items behind one cell of the roll-rate matrix (:func:`roll_rate_matrix`).
+
+    With ``(previous, month_end) = roll_rate_month(as_of)``: every item (not unapplied cash)
+    with a positive open amount at ``previous`` in bucket ``from_bucket`` (by its days past due
+    at ``previous``), joined on its invoice id to the same item at ``month_end``. ``to`` is
+    ``paid``, ``written_off`` or a bucket label; ``cell_amount`` is the part of the item the
+    cell counts: payments allocated between the two month ends, write-offs between them, or
+    the open amount at ``month_end`` of an item that is in bucket ``to`` there. Items whose
+    ``cell_amount`` is 0 are left out, so that ``sum(cell_amount)`` is the amount of the cell
+    in ``history.roll_rates`` (``share * from_amount``) to the cent.
+    Columns: ``INVOICE_COLUMNS`` as the item stands at ``month_end`` (``open_amount``, ``dpd``),
+    then ``cell_amount`` (Decimal). Sorted by days past due, oldest first. One currency (the
+    filters pick it, as for the matrix). Reference: kpi-spec section 9.
+    """
+    edges = tuple(settings.bucket_edges)
+    labels = bucket_labels(edges)
+    targets = [ROLL_PAID, ROLL_WRITTEN_OFF, *labels]
+    if from_bucket not in labels:
+        raise ValueError(f"unknown bucket {from_bucket!r}; expected one of {labels}")
+    if to not in targets:
+        raise ValueError(f"unknown destination {to!r}; expected one of {targets}")
+    previous, month_end = roll_rate_month(as_of)
+    bucket, edge_binds = aging.bucket_index_sql(edges, "dpd")
+    sql = asof.compose(
+        "roll_rate_items",
+        open_items=asof.open_items_history_sql(),
+        bucket=bucket,
+        columns=", ".join("c." + column for column in INVOICE_COLUMNS),
+    )
+    binds: dict[str, Any] = {
+        **asof.history_params(dataset_id, [previous, month_end], filters),
+        **edge_binds,
+        "prev_date": previous,
+        "cur_date": month_end,
+        "from_index": labels.index(from_bucket),
+        "target": to if to in (ROLL_PAID, ROLL_WRITTEN_OFF) else "open",
+        "to_index": labels.index(to) if to in labels else -1,
+    }
+    return asof.fetch_frame(con.execute(sql, binds))
 
 
 # -- concentration ---------------------------------------------------------------------------
@@ -566,6 +636,51 @@ def losses_view(
             **kw,
         ),
     }
+
+
+def provision_invoices(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters = NO_FILTERS,
+    settings: Settings = DEFAULT_SETTINGS,
+    row: str,
+) -> pd.DataFrame:
+    """The open items behind one row of the provision simulation (``losses.provision_matrix``).
+
+    ``row`` is a bucket label or ``doubtful``. An open item (open amount not 0) at D goes to
+    the ``doubtful`` row when it is flagged (flagged doubtful with no date or a date on or
+    before D, or its customer in a collective procedure), else to its aging bucket by days past
+    due (unapplied cash: not due); a bucket row therefore leaves the flagged items out.
+    ``base`` is the item's open amount excluding tax, ``open * amount_excl_tax / amount`` when
+    the invoice has an excluding-tax amount, else ``open / (1 + settings.vat_rate)``, rounded
+    half away from zero to the cent, so that ``sum(base)`` is the row's base and
+    ``round(sum(base) * rate, 2)`` its provision. Columns: ``INVOICE_COLUMNS`` then ``base``
+    (Decimal). Sorted by days past due, oldest first. Reference: kpi-spec section 6.
+    """
+    edges = tuple(settings.bucket_edges)
+    labels = bucket_labels(edges)
+    if row != losses.DOUBTFUL and row not in labels:
+        raise ValueError(f"unknown row {row!r}; expected one of {[*labels, losses.DOUBTFUL]}")
+    index_sql, edge_binds = aging.bucket_index_sql(edges, "dpd")
+    sql = asof.compose(
+        "provision_items",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+        bucket_index=index_sql,
+        columns=", ".join(INVOICE_COLUMNS),
+    )
+    vat = 1 / (1 + Fraction(settings.vat_rate))
+    if vat <= 0:
+        raise ValueError("vat_rate must be greater than -1")
+    binds = {
+        **asof.params(dataset_id, as_of, filters),
+        **edge_binds,
+        "vat_num": vat.numerator,
+        "vat_den": vat.denominator,
+        "row": -1 if row == losses.DOUBTFUL else labels.index(row),
+    }
+    return asof.fetch_frame(con.execute(sql, binds))
 
 
 def extra_sales(loss_excl_tax: Decimal, settings: Settings = DEFAULT_SETTINGS) -> Decimal | None:

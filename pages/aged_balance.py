@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, i18n
+from analytics import charts, i18n, views
 from analytics.config import bucket_labels
 from analytics.report import aged_balance_xlsx
 from pages import common
@@ -36,14 +36,12 @@ frame = aged["keys"]
 
 event = st.plotly_chart(
     charts.aging_buckets(totals, labels, lang, c.currency),
-    on_select="rerun",
+    on_select=common.remember_selection("aged", "aged_buckets"),
     selection_mode="points",
     key="aged_buckets",
 )
 st.caption(t("drill_hint"))
-location = charts.point_location(common.selected_point(event))
-if location is not None and location[1] < len(labels):
-    common.drill_invoices(labels[location[1]], key="aged_drill_chart")
+bucket_drill = st.container()
 
 search = st.text_input(t("aged_search"), key="aged_search")
 sort_options = ["total", "overdue", *labels, "customer_id", "customer_name"]
@@ -96,11 +94,56 @@ if picked is not None:
     st.dataframe(common.invoice_table(invoices), hide_index=True, key="aged_customer_invoices")
 
 st.subheader(t("roll_title"))
+events = {"aged_buckets": event}
 matrix = common.call("roll_rate_matrix")
 if matrix.empty:
     st.info(t("no_rows"))
 else:
-    st.plotly_chart(charts.roll_rates(matrix, labels, lang), key="roll_rates")
+    roll_event = st.plotly_chart(
+        charts.roll_rates(matrix, labels, lang),
+        on_select=common.remember_selection("aged", "roll_rates"),
+        selection_mode="points",
+        key="roll_rates",
+    )
+    events["roll_rates"] = roll_event
+    st.caption(t("drill_hint"))
+
+
+def _roll_drill(from_bucket: str, to: str) -> None:
+    """The items behind a cell of the roll-rate matrix, with the part of each that it counts."""
+    items = common.call("roll_rate_invoices", from_bucket=from_bucket, to=to)
+    previous, month_end = views.roll_rate_month(c.as_of)
+    to_label = t(f"roll_{to}") if to in ("paid", "written_off") else i18n.bucket_label(to, lang)
+    st.subheader(t("drill_title"))
+    parts = [
+        f"{i18n.bucket_label(from_bucket, lang)} → {to_label}",
+        f"{i18n.fmt_date(previous, lang)} → {i18n.fmt_date(month_end, lang)}",
+        str(len(items)),
+    ]
+    st.caption(" — ".join(i18n.escape_markdown(part) for part in parts))
+    if items.empty:
+        st.info(t("no_rows"))
+        return
+    after = views.INVOICE_COLUMNS.index("open_amount") + 1
+    order = [*views.INVOICE_COLUMNS[:after], "cell_amount", *views.INVOICE_COLUMNS[after:]]
+    shown_items = common.invoice_table(common.money_columns(items[order], ["cell_amount"]))
+    st.dataframe(
+        shown_items.rename(columns={"cell_amount": to_label}),
+        hide_index=True,
+        key="aged_roll_drill_table",
+    )
+
+
+picked_chart = common.last_selected_point("aged", events)
+if picked_chart is not None and picked_chart[0] == "roll_rates":
+    cell = charts.point_data(picked_chart[1])
+    if isinstance(cell, list | tuple) and len(cell) == 2:
+        _roll_drill(str(cell[0]), str(cell[1]))
+elif picked_chart is not None:
+    location = charts.point_location(picked_chart[1])
+    if location is not None and location[1] < len(labels):
+        with bucket_drill:
+            common.drill_invoices(labels[location[1]], key="aged_drill_chart")
 
 
 def _export() -> bytes:

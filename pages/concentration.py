@@ -43,19 +43,39 @@ st.info(t("conc_thresholds"))
 pareto = view["pareto"]
 left, right = st.columns(2)
 with left:
-    event = st.plotly_chart(
+    pareto_event = st.plotly_chart(
         charts.pareto(pareto, lang, c.currency),
-        on_select="rerun",
+        on_select=common.remember_selection("concentration", "pareto"),
         selection_mode="points",
         key="pareto",
     )
 with right:
-    st.plotly_chart(charts.lorenz(view["lorenz"], lang, summary["gini"]), key="lorenz")
+    lorenz_event = st.plotly_chart(
+        charts.lorenz(view["lorenz"], lang, summary["gini"], pareto),
+        on_select=common.remember_selection("concentration", "lorenz"),
+        selection_mode="points",
+        key="lorenz",
+    )
 st.caption(t("drill_hint"))
 
-location = charts.point_location(common.selected_point(event))
-if location is not None and location[1] < len(pareto):
-    row = pareto.iloc[location[1]]
+row = None
+picked = common.last_selected_point(
+    "concentration", {"pareto": pareto_event, "lorenz": lorenz_event}
+)
+if picked is not None and picked[0] == "pareto":
+    location = charts.point_location(picked[1])
+    if location is not None and location[1] < len(pareto):
+        row = pareto.iloc[location[1]]
+elif picked is not None:
+    customer = charts.point_data(picked[1])
+    location = charts.point_location(picked[1])
+    if customer is None and location is not None and location[0] == 1:
+        customers = charts.lorenz_customers(view["lorenz"], pareto)
+        customer = customers[location[1]] if location[1] < len(customers) else None
+    found = pareto[pareto["customer_id"] == customer]
+    if customer is not None and not found.empty:
+        row = found.iloc[0]
+if row is not None:
     common.drill_invoices(
         None,
         key="conc_drill",

@@ -93,7 +93,34 @@ result = pd.DataFrame(
 )
 st.dataframe(result, hide_index=True, key="provision_result")
 st.metric(t("losses_provision_total"), common.money(prov["total"]))
-st.plotly_chart(charts.provision(rows, lang, c.currency), key="provision_chart")
+event = st.plotly_chart(
+    charts.provision(rows, lang, c.currency),
+    on_select="rerun",
+    selection_mode="points",
+    key="provision_chart",
+)
+st.caption(t("drill_hint"))
+picked = common.selected_point(event)
+bucket = charts.point_data(picked)
+location = charts.point_location(picked)
+if bucket is None and location is not None and location[1] < len(rows):
+    bucket = rows[location[1]]["bucket"]
+if bucket in {r["bucket"] for r in rows}:
+    items = common.call("provision_invoices", row=str(bucket))
+    st.subheader(t("drill_title"))
+    parts = [i18n.bucket_label(str(bucket), lang), i18n.fmt_date(c.as_of, lang), str(len(items))]
+    st.caption(" — ".join(i18n.escape_markdown(part) for part in parts))
+    if items.empty:
+        st.info(t("no_rows"))
+    else:
+        after = views.INVOICE_COLUMNS.index("open_amount") + 1
+        order = [*views.INVOICE_COLUMNS[:after], "base", *views.INVOICE_COLUMNS[after:]]
+        shown_items = common.invoice_table(common.money_columns(items[order], ["base"]))
+        st.dataframe(
+            shown_items.rename(columns={"base": t("col_base")}),
+            hide_index=True,
+            key="provision_drill_table",
+        )
 
 st.subheader(t("losses_cost_title"))
 loss = st.number_input(

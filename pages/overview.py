@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from analytics import charts, i18n
+from analytics import charts, i18n, views
 from analytics.config import bucket_labels
 from analytics.report import cfo_report_html, cfo_report_xlsx
 from pages import common
@@ -95,25 +95,18 @@ with right:
         key="aging_history",
     )
 st.caption(t("drill_hint"))
-
-month_ends = list(hist["month_end"])
-drill: tuple[Any, str | None] | None = None
-picked = common.last_selected_point(
-    "overview", {"aging_history": aging_event, "dso_trend": trend_event}
-)
-if picked is not None:
-    location = charts.point_location(picked[1])
-    if location is not None and location[1] < len(month_ends):
-        curve, index = location
-        by_bucket = picked[0] == "aging_history" and curve < len(labels)
-        drill = (month_ends[index], labels[curve] if by_bucket else None)
-if drill is not None:
-    common.drill_invoices(drill[1], at=drill[0], key="overview_drill")
+history_drill = st.container()
 
 left, right = st.columns(2)
 with left:
     now = overview["current"]
-    st.plotly_chart(charts.dso_bridge(now["bpdso"], now["add"], lang), key="dso_bridge")
+    bridge_event = st.plotly_chart(
+        charts.dso_bridge(now["bpdso"], now["add"], lang),
+        on_select=common.remember_selection("overview", "dso_bridge"),
+        selection_mode="points",
+        key="dso_bridge",
+    )
+bridge_drill = st.container()
 with right:
     st.subheader(t("cash_title"))
     current_dso = now["dso"]
@@ -142,6 +135,43 @@ with right:
                 cash=common.money(released["cash"]),
             )
         )
+
+
+def _overdue_invoices() -> None:
+    """The invoices behind the ADD bar: every overdue open item at D."""
+    frame = common.call("open_invoices", bucket=views.OVERDUE)
+    st.subheader(t("drill_title"))
+    parts = [t("col_overdue"), i18n.fmt_date(c.as_of, lang), str(len(frame))]
+    st.caption(" — ".join(i18n.escape_markdown(part) for part in parts))
+    if frame.empty:
+        st.info(t("no_rows"))
+        return
+    st.dataframe(common.invoice_table(frame), hide_index=True, key="overview_drill_table")
+
+
+month_ends = list(hist["month_end"])
+picked = common.last_selected_point(
+    "overview",
+    {"aging_history": aging_event, "dso_trend": trend_event, "dso_bridge": bridge_event},
+)
+if picked is not None and picked[0] == "dso_bridge":
+    part = charts.bridge_part(picked[1])
+    with bridge_drill:
+        if part == "bpdso":
+            common.drill_invoices("not_due", key="overview_drill")
+        elif part == "add":
+            _overdue_invoices()
+        elif part == "dso":
+            common.drill_invoices(None, key="overview_drill")
+elif picked is not None:
+    location = charts.point_location(picked[1])
+    if location is not None and location[1] < len(month_ends):
+        curve, index = location
+        by_bucket = picked[0] == "aging_history" and curve < len(labels)
+        with history_drill:
+            common.drill_invoices(
+                labels[curve] if by_bucket else None, at=month_ends[index], key="overview_drill"
+            )
 
 st.subheader(t("top_overdue_title"))
 top = common.call("top_overdue_customers", n=10)

@@ -107,3 +107,53 @@ def test_a_selected_point_maps_back_to_its_curve_and_index():
     assert charts.point_location({"curve_number": 2, "point_index": 5}) == (2, 5)
     assert charts.point_location({"point_number": 1}) == (0, 1)
     assert charts.point_location(None) is None
+
+
+def test_each_bar_of_the_dso_bridge_names_its_part():
+    fig = charts.dso_bridge(50.0, 20.0, "en")
+    assert list(fig.data[0].customdata) == ["bpdso", "add", "dso"]
+    assert charts.bridge_part({"curve_number": 0, "point_index": 1, "customdata": "add"}) == "add"
+    assert charts.bridge_part({"curve_number": 0, "point_index": 2}) == "dso"
+    assert charts.bridge_part({"curve_number": 0, "point_index": 3}) is None
+
+
+def test_each_point_of_the_lorenz_curve_names_its_customer_smallest_first():
+    """Pareto A 75, B 20, C 5 (largest first): the curve's points after the origin are the
+    customers in ascending order, C, B, A. The markers are not drawn."""
+    pareto = pd.DataFrame({"customer_id": ["A", "B", "C"]})
+    curve = pd.DataFrame({"x": [0, 1 / 3, 2 / 3, 1], "y": [0, 0.05, 0.25, 1]})
+    fig = charts.lorenz(curve, "en", 0.5, pareto)
+    assert list(fig.data[1].customdata) == [None, "C", "B", "A"]
+    assert fig.data[1].marker.opacity == 0
+    assert list(fig.data[1].y) == [0, 0.05, 0.25, 1]
+    assert charts.lorenz_customers(curve, pareto.head(2)) == [None] * 4
+    assert charts.point_data({"customdata": "B"}) == "B"
+    assert charts.point_data(None) is None
+
+
+def test_each_cell_of_the_roll_rate_heat_map_takes_a_selection_naming_its_move():
+    """Two rows (not due, 1-30) by 2 + 6 destinations: 16 markers, row by row."""
+    rows = []
+    for bucket in ("not_due", "1-30"):
+        row = {"from_bucket": bucket, "from_amount": Decimal(10), "paid": 0.5, "written_off": 0}
+        row.update({label: 0.5 if label == "31-60" else 0.0 for label in LABELS})
+        rows.append(row)
+    fig = charts.roll_rates(pd.DataFrame(rows), LABELS, "en")
+    cells = fig.data[1]
+    targets = ["paid", "written_off", *LABELS]
+    assert len(cells.x) == 2 * len(targets)
+    assert [list(c) for c in cells.customdata[: len(targets)]] == [["not_due", t] for t in targets]
+    assert list(cells.customdata[len(targets) + 3]) == ["1-30", LABELS[1]]
+    assert cells.x[len(targets) + 3] == fig.data[0].x[3]
+    assert cells.y[len(targets) + 3] == fig.data[0].y[1]
+    assert cells.text[0] == fig.data[0].text[0][0]
+    assert cells.marker.opacity == 0
+    assert cells.showlegend is False
+
+
+def test_each_bar_of_the_provision_chart_names_its_row():
+    rows = [
+        {"bucket": label, "provision": Decimal(i)} for i, label in enumerate([*LABELS, "doubtful"])
+    ]
+    fig = charts.provision(rows, "en", "EUR")
+    assert list(fig.data[0].customdata) == [*LABELS, "doubtful"]

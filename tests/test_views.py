@@ -332,3 +332,157 @@ def test_the_customer_rows_always_add_up_to_the_book_totals(tmp_path_factory, ro
     for label in [*LABELS, "total"]:
         assert sum(frame[label], Decimal(0)) == totals[label]
     con.close()
+
+
+def test_the_invoices_behind_the_overdue_are_every_overdue_open_item(book):
+    """Overdue at D: C 400 (dpd 61) and B 500 (dpd 31), oldest first; 400 + 500 = 900 =
+    AR 2200 - not due 1300. The not-due items are A 1000 and E 300."""
+    frame = views.open_invoices(book, D, dataset_id=1, bucket=views.OVERDUE)
+    assert list(frame["invoice_id"]) == ["C", "B"]
+    assert sum(frame["open_amount"], Decimal(0)) == Decimal("900.00")
+    not_due = views.open_invoices(book, D, dataset_id=1, bucket="not_due")
+    assert sorted(not_due["invoice_id"]) == ["A", "E"]
+    assert sum(not_due["open_amount"], Decimal(0)) == Decimal("1300.00")
+
+
+@pytest.mark.parametrize(
+    ("from_bucket", "to", "invoices", "amounts"),
+    [
+        ("1-30", "paid", ["B"], ["100.00"]),
+        ("1-30", "31-60", ["B"], ["500.00"]),
+        ("31-60", "61-90", ["C"], ["400.00"]),
+        ("not_due", "not_due", ["A"], ["1000.00"]),
+        ("not_due", "paid", [], []),
+    ],
+)
+def test_the_invoices_behind_a_roll_rate_cell_are_those_that_made_that_move(
+    book, from_bucket, to, invoices, amounts
+):
+    """At 05-31: A 1000 not due, B 600 in 1-30 (dpd 1), C 400 in 31-60 (dpd 31); E is dated
+    06-15, after 05-31, so it is in no cell. At 06-30: B paid 100 on 06-10 and 500 left in
+    31-60, C 400 in 61-90, A 1000 still not due (dpd 0)."""
+    frame = views.roll_rate_invoices(book, D, dataset_id=1, from_bucket=from_bucket, to=to)
+    assert list(frame["invoice_id"]) == invoices
+    assert [str(v) for v in frame["cell_amount"]] == amounts
+    assert list(frame.columns) == [*views.INVOICE_COLUMNS, "cell_amount"]
+
+
+def test_the_invoices_of_a_roll_rate_cell_add_up_to_the_cell_with_write_offs(tmp_path):
+    """F: 800 dated 03-01, due 03-31: at 05-31 dpd 61, in 61-90, open 800. Paid 200 on 06-05,
+    written off 300 on 06-20: at 06-30 open 300, dpd 91, in 91-120. Row 61-90 of the matrix:
+    paid 200 + written off 300 + 91-120 300 = 800 = from_amount. The 1-30 row: G 100 dated
+    04-25, due 05-25, dpd 6, settled by a customer-level payment of 100 on 06-12: paid 100."""
+    con = make_ledger(
+        tmp_path / "roll.duckdb",
+        invoices=[
+            inv("F", "C4", date(2024, 3, 1), "800", date(2024, 3, 31)),
+            inv("G", "C5", date(2024, 4, 25), "100", date(2024, 5, 25)),
+        ],
+        payments=[
+            pay(date(2024, 6, 5), "200", "F"),
+            pay(date(2024, 6, 12), "100", customer_id="C5"),
+        ],
+        write_offs=[{"invoice_id": "F", "write_off_date": date(2024, 6, 20), "amount": "300"}],
+    )
+    expected = {
+        ("61-90", "paid"): "200.00",
+        ("61-90", "written_off"): "300.00",
+        ("61-90", "91-120"): "300.00",
+        ("1-30", "paid"): "100.00",
+    }
+    from analytics import history
+
+    long = history.roll_rates(con, D, dataset_id=1, months=1)
+    for (from_bucket, to), amount in expected.items():
+        frame = views.roll_rate_invoices(con, D, dataset_id=1, from_bucket=from_bucket, to=to)
+        assert sum(frame["cell_amount"], Decimal(0)) == Decimal(amount)
+    for row in long.itertuples():
+        frame = views.roll_rate_invoices(
+            con, D, dataset_id=1, from_bucket=row.from_bucket, to=row.to
+        )
+        assert sum(frame["cell_amount"], Decimal("0.00")) == row.amount, (row.from_bucket, row.to)
+    assert views.roll_rate_month(D) == (date(2024, 5, 31), D)
+
+
+def test_an_unknown_roll_rate_cell_is_refused(book):
+    with pytest.raises(ValueError, match="unknown destination"):
+        views.roll_rate_invoices(book, D, dataset_id=1, from_bucket="1-30", to="lost")
+    with pytest.raises(ValueError, match="unknown bucket"):
+        views.roll_rate_invoices(book, D, dataset_id=1, from_bucket="paid", to="1-30")
+
+
+@pytest.fixture
+def provision_book(tmp_path):
+    """D = 2024-06-30, VAT 20 %; bases excl. tax per item, rounded half away from zero:
+
+    G  C5  1200 (excl. tax 1000) due 02-29, flagged doubtful, dpd 122 -> doubtful  1000.00
+    L  C7   300 due 07-01, customer in a collective procedure    -> doubtful 300/1.2 = 250.00
+    H  C5   600 due 06-30, dpd 0                                 -> not_due  600/1.2 = 500.00
+    J  C6    50 due 06-14, dpd 16                                -> 1-30   50/1.2 =  41.67
+    I  C6   100.01 due 05-30, dpd 31                             -> 31-60 100.01/1.2 = 83.34
+    K  C5   240 due 04-30, dpd 61                                -> 61-90  240/1.2 = 200.00
+    M  C6   500 due 01-31, paid in full on 03-01 (open 0)        -> listed nowhere
+    """
+    return make_ledger(
+        tmp_path / "provision.duckdb",
+        invoices=[
+            inv(
+                "G",
+                "C5",
+                date(2024, 1, 31),
+                "1200",
+                date(2024, 2, 29),
+                doubtful=True,
+                amount_excl_tax="1000",
+            ),
+            inv("L", "C7", date(2024, 6, 1), "300", date(2024, 7, 1)),
+            inv("H", "C5", date(2024, 5, 31), "600", D),
+            inv("J", "C6", date(2024, 5, 15), "50", date(2024, 6, 14)),
+            inv("I", "C6", date(2024, 4, 30), "100.01", date(2024, 5, 30)),
+            inv("K", "C5", date(2024, 3, 31), "240", date(2024, 4, 30)),
+            inv("M", "C6", date(2024, 1, 1), "500", date(2024, 1, 31)),
+        ],
+        payments=[pay(date(2024, 3, 1), "500", "M")],
+        customers=[{"customer_id": "C7", "collective_procedure": True}],
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "invoices", "bases"),
+    [
+        ("doubtful", ["G", "L"], ["1000.00", "250.00"]),
+        ("not_due", ["H"], ["500.00"]),
+        ("1-30", ["J"], ["41.67"]),
+        ("31-60", ["I"], ["83.34"]),
+        ("61-90", ["K"], ["200.00"]),
+        (">120", [], []),
+    ],
+)
+def test_the_invoices_behind_a_provision_row_carry_their_base_excluding_tax(
+    provision_book, row, invoices, bases
+):
+    """G is more than 120 days past due but flagged: it is in the doubtful row only."""
+    frame = views.provision_invoices(provision_book, D, dataset_id=1, row=row)
+    assert list(frame["invoice_id"]) == invoices
+    assert [str(v) for v in frame["base"]] == bases
+    assert list(frame.columns) == [*views.INVOICE_COLUMNS, "base"]
+
+
+def test_the_invoices_of_each_provision_row_add_up_to_its_base_and_provision(provision_book):
+    """Bases: doubtful 1250.00 -> provision 1250.00 at 100 %; 31-60 83.34 x 5 % = 4.17."""
+    view = views.losses_view(provision_book, D, dataset_id=1)
+    rows = {r["bucket"]: r for r in view["provision"]["rows"]}
+    assert rows["doubtful"]["base"] == Decimal("1250.00")
+    assert rows["31-60"]["provision"] == Decimal("4.17")
+    for label, r in rows.items():
+        frame = views.provision_invoices(provision_book, D, dataset_id=1, row=label)
+        base = sum(frame["base"], Decimal("0.00"))
+        assert base == r["base"], label
+        assert (base * r["rate"]).quantize(Decimal("0.01")) == r["provision"], label
+    flagged = views.provision_invoices(provision_book, D, dataset_id=1, row="doubtful")
+    assert sum(flagged["open_amount"], Decimal(0)) == view["doubtful"]["flagged"]
+
+
+def test_an_unknown_provision_row_is_refused(provision_book):
+    with pytest.raises(ValueError, match="unknown row"):
+        views.provision_invoices(provision_book, D, dataset_id=1, row="overdue")

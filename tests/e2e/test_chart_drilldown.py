@@ -1,7 +1,8 @@
 """Every chart drills down, in a real headless Chromium: a click on a bar or a point of each
-chart that takes a selection (overview DSO trend and month-end aged balance, aged balance by
-bucket, Pareto of the concentration page), and on a row of the two tables that take one
-(customers, collections worklist), shows the invoices or the customer behind it.
+chart that takes a selection (overview DSO trend, month-end aged balance and DSO bridge, aged
+balance by bucket and roll-rate matrix, Pareto and Lorenz curves of the concentration page,
+provision bars of the losses page), and on a row of the two tables that take one (customers,
+collections worklist), shows the invoices or the customer behind it.
 
 Each test clicks the drawn SVG element (or the row marker of the grid) at its centre, as a
 user does, then checks that the drill-down names the selected item and that its figures are
@@ -24,7 +25,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from analytics import credit_views, i18n, views
+from analytics import credit_views, history, i18n, views
 from analytics.config import Filters, Settings, bucket_labels
 from analytics.store import Workspace
 from pages import formatting
@@ -316,3 +317,103 @@ def test_a_row_of_the_collections_worklist_links_to_its_customer(server, tab, bo
     label = i18n.customer_label(picked["customer_name"], customer)
     expect_row_links_to_customer(tab, grid, row, customer, label)
     shot(tab, "chart_drill_collections")
+
+
+def test_the_bars_of_the_dso_bridge_show_the_overdue_then_the_not_due_invoices(server, tab, book):
+    """The ADD bar gives every overdue open item at D, which add up to the overview's overdue
+    (AR - not due); the best-possible-DSO bar clicked next gives the not-due items."""
+    tab.goto(server)
+    now = book.view("overview_tiles")["current"]
+    drawn(tab, i18n.t("report_title", LANG))
+    date_text = i18n.fmt_date(book.as_of, LANG)
+
+    click_centre(tab, bar(tab, "dso_bridge", 0, 1))
+    frame = book.view("open_invoices", bucket=views.OVERDUE)
+    grid = drill_caption(tab, [i18n.t("col_overdue", LANG), date_text, str(len(frame))])
+    assert total(frame) == now["overdue"]
+    expect_invoice_rows(tab, grid, frame, book)
+    shot(tab, "chart_drill_dso_bridge_add")
+
+    click_centre(tab, bar(tab, "dso_bridge", 0, 0))
+    frame = book.view("open_invoices", bucket="not_due")
+    grid = drill_caption(tab, [i18n.bucket_label("not_due", LANG), date_text, str(len(frame))])
+    assert total(frame) == now["not_due"]
+    expect_invoice_rows(tab, grid, frame, book)
+
+
+def test_a_point_of_the_lorenz_curve_clicked_after_a_pareto_bar_shows_its_customer(
+    server, tab, book
+):
+    """A Pareto bar (the second largest customer), then the point of the Lorenz curve of the
+    third largest (the n - 2nd smallest): the later click wins."""
+    tab.goto(f"{server}/concentration")
+    pareto = book.view("concentration_view")["pareto"]
+    drawn(tab, i18n.t("conc_top_share", LANG, n=book.settings.top_n))
+    click_centre(tab, bar(tab, "pareto", 0, 1))
+    assert_customer_drill(tab, book, pareto.iloc[1])
+    n = len(pareto)
+    click_centre(tab, marker(tab, "lorenz", 1, n - 2))
+    assert_customer_drill(tab, book, pareto.iloc[2])
+    shot(tab, "chart_drill_lorenz")
+
+
+def test_a_bar_of_the_provision_chart_shows_the_invoices_of_its_row(server, tab, book):
+    """The row with the largest provision: its items' bases excluding tax add up to the row's
+    base, and the row's rate on that base gives the bar."""
+    tab.goto(f"{server}/losses")
+    rows = book.view("losses_view")["provision"]["rows"]
+    drawn(tab, i18n.t("losses_cost_title", LANG))
+    index = max(range(len(rows)), key=lambda i: rows[i]["provision"])
+    row = rows[index]
+    click_centre(tab, bar(tab, "provision_chart", 0, index))
+    frame = book.view("provision_invoices", row=row["bucket"])
+    grid = drill_caption(
+        tab,
+        [
+            i18n.bucket_label(row["bucket"], LANG),
+            i18n.fmt_date(book.as_of, LANG),
+            str(len(frame)),
+        ],
+    )
+    base = sum(frame["base"], Decimal("0.00"))
+    assert base == row["base"]
+    assert (base * row["rate"]).quantize(Decimal("0.01")) == row["provision"]
+    expect_invoice_rows(tab, grid, frame, book)
+    expect_column(grid, OPEN_AMOUNT_COL + 1, book.money(frame["base"].head(ROWS_CHECKED)))
+    shot(tab, "chart_drill_provision")
+
+
+def test_a_cell_of_the_roll_rate_matrix_shows_the_invoices_that_made_that_move(server, tab, book):
+    """The cell 1-30 -> paid: the items in 1-30 at the previous month end, with what was paid
+    on each during the month, which add up to the cell's amount in the roll rates."""
+    tab.goto(f"{server}/aged_balance")
+    matrix = book.view("roll_rate_matrix")
+    drawn(tab, i18n.t("roll_title", LANG))
+    from_bucket, to = book.labels[1], "paid"
+    targets = ["paid", "written_off", *book.labels]
+    row = list(matrix["from_bucket"]).index(from_bucket)
+    click_centre(tab, marker(tab, "roll_rates", 0, row * len(targets) + targets.index(to)))
+    frame = book.view("roll_rate_invoices", from_bucket=from_bucket, to=to)
+    previous, month_end = views.roll_rate_month(book.as_of)
+    grid = drill_caption(
+        tab,
+        [
+            f"{i18n.bucket_label(from_bucket, LANG)} → {i18n.t('roll_paid', LANG)}",
+            f"{i18n.fmt_date(previous, LANG)} → {i18n.fmt_date(month_end, LANG)}",
+            str(len(frame)),
+        ],
+    )
+    long = history.roll_rates(
+        book.con,
+        book.as_of,
+        dataset_id=book.dataset_id,
+        filters=book.filters,
+        months=1,
+        edges=tuple(book.settings.bucket_edges),
+    )
+    cell = long[(long["from_bucket"] == from_bucket) & (long["to"] == to)]
+    assert len(cell) == 1 and len(frame) > 0
+    assert sum(frame["cell_amount"], Decimal("0.00")) == cell["amount"].iloc[0]
+    expect_invoice_rows(tab, grid, frame, book)
+    expect_column(grid, OPEN_AMOUNT_COL + 1, book.money(frame["cell_amount"].head(ROWS_CHECKED)))
+    shot(tab, "chart_drill_roll_rates")
