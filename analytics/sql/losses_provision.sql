@@ -4,6 +4,7 @@
 -- fraction of integers).
 -- Bucket -1 holds the flagged doubtful items (flagged doubtful on or before D, or customer
 -- in a collective procedure); the others follow dpd (unapplied cash counts as not due).
+-- Items settled at D (open amount 0) are neither counted nor provisioned.
 -- Open amount excluding tax, per item, in whole cents rounded half away from zero, exact on
 -- integers: open * amount_excl_tax / amount when both exist (amount <> 0), else
 -- open * vat_num / vat_den.
@@ -26,6 +27,7 @@ items AS (
                 THEN CAST(amount * 100 AS HUGEINT)
                 ELSE CAST($vat_den AS HUGEINT) END AS den
     FROM oi
+    WHERE open_amount <> 0
 ),
 near AS (
     -- near: |num| / |den| rounded in floating point; rounded corrects it by one where the
