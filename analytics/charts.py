@@ -33,7 +33,6 @@ def _layout(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
         separators=", " if lang == "fr" else ".,",
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.15},
-        template="plotly_white",
         **extra,
     )
     return fig

@@ -205,7 +205,9 @@ def _tile_values(
     best = dso.dso_ratio(nd, period_sales, p)
     conc = concentration.concentration(con, as_of, n=settings.top_n, **kw)
     cei_begin = dso.months_before(as_of, settings.cei_months)
-    ar_begin = aging.ar_and_not_due(con, cei_begin, **kw)[0]
+    ar_begin = asof.single_currency_total(
+        sorted(aging.ar_by_currency(con, cei_begin, **kw).items())
+    )
     cei_sales = dso.sales(con, cei_begin, as_of, **kw)
     return {
         "outstanding": total,
