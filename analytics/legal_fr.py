@@ -293,8 +293,11 @@ def late_invoices(
     rates: pd.DataFrame | None = None,
     margin: Decimal = PENALTY_MARGIN_POINTS,
     indemnity: Decimal = RECOVERY_INDEMNITY_EUR,
+    open_only: bool = False,
 ) -> pd.DataFrame:
     """Late invoices at ``as_of`` with the penalty and indemnity claimable on each.
+
+    ``open_only``: only the invoices still open at D (``status = 'open'``), as a worklist needs.
 
     Population: invoices with a positive amount, ``due_date < D``, settled after the due date
     (on or before D, ``status = 'paid_late'``) or open at D (``status = 'open'``).
@@ -308,7 +311,8 @@ def late_invoices(
     ineligible invoices (individuals, collective procedures: ``eligible`` false).
     Grain: one row per late invoice. Reference: Code de commerce L441-10, D441-5.
     """
-    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_penalties_list")
+    tail = "legal_penalties_open" if open_only else "legal_penalties_list"
+    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), tail)
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
     out = asof.fetch_frame(con.execute(sql, p))
     _warn_missing(_any_none(out, "penalty"))

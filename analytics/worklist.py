@@ -100,7 +100,9 @@ def worklist(
         priority(a, int(d), s)
         for a, d, s in zip(items["open_amount"], items["dpd"], items["risk_score"], strict=True)
     ]
-    late = legal_fr.late_invoices(con, as_of, dataset_id=dataset_id, filters=filters, rates=rates)
+    late = legal_fr.late_invoices(
+        con, as_of, dataset_id=dataset_id, filters=filters, rates=rates, open_only=True
+    )
     penalty = dict(zip(late["invoice_id"], late["penalty"], strict=True))
     indemnity = dict(zip(late["invoice_id"], late["indemnity_eur"], strict=True))
     zero = Decimal("0.00")

@@ -665,3 +665,22 @@ def test_terms_beyond_45_days_end_of_month_but_within_60_days_are_allowed(tmp_pa
     frame = legal_fr.terms_breaches(con, date(2024, 6, 30), dataset_id=1)
     assert list(frame["invoice_id"]) == ["M2"]
     assert frame.iloc[0]["days_beyond"] == 1
+
+
+def test_open_only_keeps_the_invoices_still_open_with_the_same_penalties(tmp_path):
+    """A1 (due 2024-01-31) paid late on 2024-03-01 and A2 (due 2024-02-29) still open at
+    2024-04-30: both are late; open_only keeps A2 alone, with the penalty of the full list."""
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("A1", "A", date(2024, 1, 1), "1000.00", date(2024, 1, 31)),
+            inv("A2", "A", date(2024, 1, 30), "2000.00", date(2024, 2, 29)),
+        ],
+        payments=[pay(date(2024, 3, 1), "1000.00", "A1")],
+        customers=[b2b("A")],
+    )
+    everything = late(con, date(2024, 4, 30))
+    assert set(everything) == {"A1", "A2"}
+    frame = legal_fr.late_invoices(con, date(2024, 4, 30), dataset_id=1, open_only=True)
+    assert list(frame["invoice_id"]) == ["A2"]
+    assert frame["penalty"].iloc[0] == everything["A2"]["penalty"] > 0
