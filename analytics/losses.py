@@ -17,6 +17,7 @@ reduces the flagged amount (set-off), so that the provision bases add up to AR e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -204,6 +205,34 @@ def _vat_fraction(vat_rate: Decimal) -> tuple[int, int]:
     return f.numerator, f.denominator
 
 
+def provision_base_sql(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters,
+    edges: Sequence[int],
+    vat_rate: Decimal,
+) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters of every open item at D with its provision row (``bucket``: a bucket
+    index, -1 for the flagged doubtful items) and its ``base`` excluding tax
+    (``sql/provision_base.sql``), for :func:`provision_matrix` and the items behind a row."""
+    index_sql, binds = aging.bucket_index_sql(tuple(edges), "dpd")
+    sql = asof.compose(
+        "provision_base",
+        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+        bucket_index=index_sql,
+    )
+    vat_num, vat_den = _vat_fraction(vat_rate)
+    params = {
+        **asof.params(dataset_id, as_of, filters),
+        **binds,
+        "vat_num": vat_num,
+        "vat_den": vat_den,
+    }
+    return sql, params
+
+
 def provision_matrix(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -235,14 +264,10 @@ def provision_matrix(
     missing = [label for label in [*labels, DOUBTFUL] if label not in rates]
     if missing:
         raise ValueError(f"no provision rate for {', '.join(missing)}")
-    index_sql, binds = aging.bucket_index_sql(tuple(edges), "dpd")
-    sql = asof.compose(
-        "losses_provision",
-        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
-        bucket_index=index_sql,
+    base_sql, p = provision_base_sql(
+        con, as_of, dataset_id=dataset_id, filters=filters, edges=edges, vat_rate=vat_rate
     )
-    vat_num, vat_den = _vat_fraction(vat_rate)
-    p = {**asof.params(dataset_id, as_of, filters), **binds, "vat_num": vat_num, "vat_den": vat_den}
+    sql = asof.compose("losses_provision", provision_base=base_sql)
     found = con.execute(sql, p).fetchall()
     currencies = sorted({r[0] for r in found})
     if len(currencies) > 1:

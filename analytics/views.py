@@ -14,7 +14,6 @@ import re
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import duckdb
@@ -665,23 +664,18 @@ def provision_invoices(
     labels = bucket_labels(edges)
     if row != losses.DOUBTFUL and row not in labels:
         raise ValueError(f"unknown row {row!r}; expected one of {[*labels, losses.DOUBTFUL]}")
-    index_sql, edge_binds = aging.bucket_index_sql(edges, "dpd")
-    sql = asof.compose(
-        "provision_items",
-        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
-        bucket_index=index_sql,
-        columns=", ".join(INVOICE_COLUMNS),
+    base_sql, binds = losses.provision_base_sql(
+        con,
+        as_of,
+        dataset_id=dataset_id,
+        filters=filters,
+        edges=edges,
+        vat_rate=settings.vat_rate,
     )
-    vat = 1 / (1 + Fraction(settings.vat_rate))
-    if vat <= 0:
-        raise ValueError("vat_rate must be greater than -1")
-    binds = {
-        **asof.params(dataset_id, as_of, filters),
-        **edge_binds,
-        "vat_num": vat.numerator,
-        "vat_den": vat.denominator,
-        "row": -1 if row == losses.DOUBTFUL else labels.index(row),
-    }
+    sql = asof.compose(
+        "provision_items", provision_base=base_sql, columns=", ".join(INVOICE_COLUMNS)
+    )
+    binds["row"] = -1 if row == losses.DOUBTFUL else labels.index(row)
     return asof.fetch_frame(con.execute(sql, binds))
 
 
