@@ -1034,16 +1034,21 @@ def roll_matrix(
     if len(currencies) > 1:
         raise asof.MixedCurrencyError(currencies)
     part = roll if month_end is None else roll[roll["month_end"] == month_end]
+    # One sum per (from bucket, target) and one base per from bucket (its from_amount counted
+    # once per month end), grouped over the long table: a few hundred rows, no mask per cell.
+    starts = part.drop_duplicates(["from_bucket", "month_end"])
+    bases = {b: sum(g, ZERO) for b, g in starts.groupby("from_bucket", sort=False)["from_amount"]}
+    moved = {
+        key: sum(g, ZERO) for key, g in part.groupby(["from_bucket", "to"], sort=False)["amount"]
+    }
     rows = []
     for bucket in labels:
-        mine = part[part["from_bucket"] == bucket]
-        if mine.empty:
+        if bucket not in bases:
             continue
-        starts = mine.drop_duplicates(["month_end"])
-        base = sum(starts["from_amount"], ZERO)
+        base = bases[bucket]
         row: dict[str, Any] = {"from_bucket": bucket, "from_amount": base}
         for target in targets:
-            amount = sum(mine.loc[mine["to"] == target, "amount"], ZERO)
+            amount = moved.get((bucket, target), ZERO)
             row[target] = float(amount / base) if base > 0 else None
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
@@ -1128,7 +1133,6 @@ def _layout(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
         separators=", " if lang == "fr" else ".,",
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
         **extra,
     )
     return fig

@@ -127,13 +127,16 @@ with tabs[0]:
     )
     shown = invoices[invoices["status"].isin(chosen)]
     st.dataframe(
-        cc.table(
-            shown,
+        cc.table_for(
+            "customer_invoices",
             credit_views.CUSTOMER_INVOICE_COLUMNS,
-            money_cols=("amount", "open_amount"),
-            date_cols=("invoice_date", "due_date", "settle_date"),
+            groups={
+                "money_cols": ("amount", "open_amount"),
+                "date_cols": ("invoice_date", "due_date", "settle_date"),
+            },
             currency=currency,
-        ),
+            customer_id=customer_id,
+        ).loc[shown.index],
         hide_index=True,
         key="customer_invoices",
     )
@@ -171,11 +174,15 @@ with tabs[1]:
     if not late["by_size"].empty:
         st.caption(t("customer_by_size_title"))
         st.dataframe(
-            cc.table(
-                late["by_size"],
+            cc.table_for(
+                "customer_days_late",
                 ["size", "invoices", "avg_days_late", "median_days_late", "on_time_rate"],
-                day_cols=("avg_days_late", "median_days_late"),
-                percent_cols=("on_time_rate",),
+                part="by_size",
+                groups={
+                    "day_cols": ("avg_days_late", "median_days_late"),
+                    "percent_cols": ("on_time_rate",),
+                },
+                customer_id=customer_id,
             ),
             hide_index=True,
             key="customer_by_size",
@@ -187,12 +194,12 @@ with tabs[2]:
         st.info(common.t("no_rows"))
     else:
         st.dataframe(
-            cc.table(
-                payments,
+            cc.table_for(
+                "customer_payments",
                 credit_views.PAYMENT_COLUMNS,
-                money_cols=("amount",),
-                date_cols=("payment_date",),
+                groups={"money_cols": ("amount",), "date_cols": ("payment_date",)},
                 currency=currency,
+                customer_id=customer_id,
             ),
             hide_index=True,
             key="customer_payments",
@@ -204,12 +211,15 @@ with tabs[3]:
         st.info(common.t("no_rows"))
     else:
         st.dataframe(
-            cc.table(
-                disputes,
+            cc.table_for(
+                "customer_disputes",
                 ["invoice_id", "invoice_date", "due_date", "amount", "open_amount", "dpd"],
-                money_cols=("amount", "open_amount"),
-                date_cols=("invoice_date", "due_date"),
+                groups={
+                    "money_cols": ("amount", "open_amount"),
+                    "date_cols": ("invoice_date", "due_date"),
+                },
                 currency=currency,
+                customer_id=customer_id,
             ),
             hide_index=True,
             key="customer_disputes",
@@ -233,21 +243,26 @@ with tabs[4]:
     )
     if not legal["late"].empty:
         st.dataframe(
-            cc.table(
-                legal["late"].rename(columns={"days_late": "days_late_one"}),
+            cc.table_for(
+                "customer_legal",
                 [
                     "invoice_id",
                     "due_date",
                     "settle_date",
                     "open_amount",
-                    "days_late_one",
+                    "days_late",
                     "penalty",
                     "indemnity_eur",
                 ],
-                money_cols=("open_amount", "penalty"),
-                eur_cols=("indemnity_eur",),
-                date_cols=("due_date", "settle_date"),
+                part="late",
+                rename={"days_late": "days_late_one"},
+                groups={
+                    "money_cols": ("open_amount", "penalty"),
+                    "eur_cols": ("indemnity_eur",),
+                    "date_cols": ("due_date", "settle_date"),
+                },
                 currency=currency,
+                customer_id=customer_id,
             ),
             hide_index=True,
             key="customer_late",
@@ -257,8 +272,8 @@ with tabs[4]:
         st.info(common.t("no_rows"))
     else:
         st.dataframe(
-            cc.table(
-                legal["terms"],
+            cc.table_for(
+                "customer_legal",
                 [
                     "invoice_id",
                     "invoice_date",
@@ -268,9 +283,13 @@ with tabs[4]:
                     "amount",
                     "open_amount",
                 ],
-                money_cols=("amount", "open_amount"),
-                date_cols=("invoice_date", "due_date"),
+                part="terms",
+                groups={
+                    "money_cols": ("amount", "open_amount"),
+                    "date_cols": ("invoice_date", "due_date"),
+                },
                 currency=currency,
+                customer_id=customer_id,
             ),
             hide_index=True,
             key="customer_terms",

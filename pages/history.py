@@ -38,18 +38,21 @@ if frame.empty:
 else:
     st.plotly_chart(credit_views.history_lines(frame, picked, lang), key="history_lines")
     st.plotly_chart(charts.aging_history(frame, labels, lang), key="history_aging")
-    shown = frame.rename(columns={k: f"kpi_{k}" for k in credit_views.HISTORY_KPIS})
-    table = cc.table(
-        shown,
-        ["month_end", *(f"kpi_{k}" for k in credit_views.HISTORY_KPIS)],
-        money_cols=tuple(f"kpi_{k}" for k in money_keys),
-        day_cols=tuple(f"kpi_{k}" for k in day_keys),
-        percent_cols=("kpi_overdue_share",),
-        number_cols=("kpi_cei",),
-        date_cols=("month_end",),
+    table = cc.table_for(
+        "history_view",
+        ["month_end", *credit_views.HISTORY_KPIS],
+        part="history",
+        rename={k: f"kpi_{k}" for k in credit_views.HISTORY_KPIS},
+        groups={
+            "money_cols": tuple(money_keys),
+            "day_cols": tuple(day_keys),
+            "percent_cols": ("overdue_share",),
+            "number_cols": ("cei",),
+            "date_cols": ("month_end",),
+        },
         currency=currency,
     )
-    st.dataframe(table, hide_index=True, key="history_table")
+    st.dataframe(table.loc[frame.index], hide_index=True, key="history_table")
 
 st.subheader(t("history_roll_title"))
 roll = view["roll"]
@@ -76,26 +79,21 @@ if cohorts.empty:
 else:
     st.plotly_chart(credit_views.cohort_heatmap(cohorts, lang), key="history_cohorts")
     unpaid = [f"unpaid_{k}" for k in credit_views.COHORT_DAYS]
-    shown = cohorts.rename(
-        columns={
-            u: t("col_unpaid_after", days=k)
-            for u, k in zip(unpaid, credit_views.COHORT_DAYS, strict=True)
-        }
-    )
     st.dataframe(
-        cc.table(
-            shown,
-            [
-                "month",
-                "invoices",
-                "billed",
-                *(t("col_unpaid_after", days=k) for k in credit_views.COHORT_DAYS),
-            ],
-            money_cols=("billed",),
-            date_cols=("month",),
-            percent_cols=tuple(t("col_unpaid_after", days=k) for k in credit_views.COHORT_DAYS),
+        cc.table_for(
+            "cohorts",
+            ["month", "invoices", "billed", *unpaid],
+            rename={
+                u: t("col_unpaid_after", days=k)
+                for u, k in zip(unpaid, credit_views.COHORT_DAYS, strict=True)
+            },
+            groups={
+                "money_cols": ("billed",),
+                "date_cols": ("month",),
+                "percent_cols": tuple(unpaid),
+            },
             currency=currency,
-        ),
+        ).loc[cohorts.index],
         hide_index=True,
         key="history_cohort_table",
     )

@@ -240,3 +240,35 @@ def test_the_drill_down_shows_open_disputes_and_the_doubtful_status(at, sample_w
     assert shown[label["customer_doubtful"][0]] == credit_views.t(
         f"doubtful_{status['doubtful_status']}", "fr"
     )
+
+
+def test_the_drill_down_lists_penalties_and_terms_breaches_as_computed(at, sample_workspace):
+    """The legal tab's tables (formatted once and cached) show the analytics' rows: the late
+    invoices with their days late and penalty, and the invoices beyond the legal maximum."""
+    from analytics import legal_fr
+
+    with Workspace(sample_workspace) as ws:
+        con = ws.cursor()
+        breaches = legal_fr.terms_breaches_by_customer(con, D, dataset_id=1, filters=EUR)
+        customer = str(breaches.sort_values("customer_id").iloc[0]["customer_id"])
+        legal = credit_views.customer_legal(con, D, customer_id=customer, **KW)
+        con.close()
+    assert not legal["late"].empty and not legal["terms"].empty
+    open_page(at, "pages/customer.py", customer=customer)
+    late = table_with(at, "Indemnité (EUR)")
+    assert list(late["N° facture"]) == list(legal["late"]["invoice_id"])
+    assert list(late["Jours de retard"]) == [str(d) for d in legal["late"]["days_late"]]
+    assert list(late["Pénalités"]) == [fr(p) for p in legal["late"]["penalty"]]
+    terms = table_with(at, "Jours au-delà du maximum")
+    assert list(terms["N° facture"]) == list(legal["terms"]["invoice_id"])
+    assert list(terms["Délai accordé (j)"]) == [str(d) for d in legal["terms"]["terms_days"]]
+
+
+def test_the_cohort_table_shows_each_unpaid_share_as_a_percentage(at, expected):
+    open_page(at, "pages/history.py")
+    shown = table_with(at, "Mois de facturation")
+    cohorts = expected["cohorts"]
+    assert list(shown["Impayé après 30 j"]) == [
+        i18n.fmt_percent(v, "fr") for v in cohorts["unpaid_30"]
+    ]
+    assert list(shown["Facturé"]) == [fr(v) for v in cohorts["billed"]]
