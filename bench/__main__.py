@@ -11,7 +11,13 @@ b. ``kpis.overview`` for one currency against one bare aging group-by on the loa
 c. the whole ``python -m analytics kpis`` command against ``bench.pandas_kpis``, the same
    figures as an analyst's pandas notebook computes them (goal: at least 5x faster);
 d. the peak resident memory of the process that loads and computes, per scale;
-e. the time per scale and its slope (log-log: 1.0 is linear).
+e. the time per scale and its slope (log-log: 1.0 is linear);
+f. every page of the app rerun with Streamlit's AppTest (``bench.pages``), cold and warm, on
+   the bundled sample and at 1M invoices (goals: cold under 2 s, warm under 300 ms).
+
+``--keep FILE`` carries over the rows of an earlier ``results.json`` for the scales (and page
+ledgers) this run does not measure, each with the date and commit it was measured at: a 10M
+row measured once need not be measured again to refresh the smaller scales.
 
 Ledgers come from ``analytics.sample.write_bench_ledger`` and are cached in ``bench/data``.
 """
@@ -267,6 +273,46 @@ def _worker(argv: list[str]) -> int:
     return 0
 
 
+def _commit() -> str | None:
+    """The short commit hash of the checkout measured (None outside a git checkout)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=BENCH_DIR.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _stamp() -> dict[str, Any]:
+    return {"measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": _commit()}
+
+
+def run_pages(scale: int | None, data_dir: Path, runs: int) -> dict[str, Any]:
+    """``bench.pages`` in a child process: every page cold and warm on the bundled sample
+    (``scale`` None) or on the bench ledger of ``scale`` invoices."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        result_file = Path(f.name)
+    try:
+        cmd = [sys.executable, "-m", "bench.pages", "--runs", str(runs), "--data-dir",
+               str(data_dir), "--json", str(result_file)]  # fmt: skip
+        if scale is not None:
+            cmd += ["--scale", str(scale)]
+        elapsed, peak = _child(cmd)
+        result = json.loads(result_file.read_text())
+    finally:
+        result_file.unlink(missing_ok=True)
+    result["peak_rss"] = peak
+    result["wall_s"] = elapsed
+    result.update(_stamp())
+    return result
+
+
 def run_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
     """Measure one scale in a child process; adds its wall time and peak memory."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
@@ -280,6 +326,7 @@ def run_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
         result_file.unlink(missing_ok=True)
     result["peak_rss"] = peak
     result["scale_wall_s"] = elapsed
+    result.update(_stamp())
     return result
 
 
@@ -411,8 +458,8 @@ def render(doc: dict[str, Any]) -> str:
         "log(time ratio) / log(size ratio) against the previous scale (1.0 = linear).",
         "",
         "| invoices | peak memory | CSV load per 1M rows | slope | overview slope "
-        "| scale wall time |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| scale wall time | measured |",
+        "|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r, s1, s2 in zip(res, csv_slope, ov_slope, strict=True):
         rows = sum(r["rows"].values())
@@ -420,10 +467,62 @@ def render(doc: dict[str, Any]) -> str:
         lines.append(
             f"| {r['invoices']:,} | {_mib(r['peak_rss'])} | {per_m:.2f} s "
             f"| {'-' if s1 is None else f'{s1:.2f}'} | {'-' if s2 is None else f'{s2:.2f}'} "
-            f"| {r['scale_wall_s']:.0f} s |"
+            f"| {r['scale_wall_s']:.0f} s | {_measured(r)} |"
         )
+    lines += _render_pages(doc.get("pages", []))
     lines += ["", "Raw figures (every run): `bench/results.json`.", ""]
     return "\n".join(lines)
+
+
+def _measured(r: dict[str, Any]) -> str:
+    if "measured_at" not in r:
+        return "-"
+    commit = r.get("commit")
+    return r["measured_at"] + (f", {commit}" if commit else "")
+
+
+def _render_pages(pages: list[dict[str, Any]]) -> list[str]:
+    """Section f: one row per page, cold and warm per ledger."""
+    if not pages:
+        return []
+    from bench.pages import GOALS as PAGE_GOALS
+
+    lines = [
+        "",
+        "## f. Page reruns with AppTest (goals: cold under "
+        f"{PAGE_GOALS['cold_s']:.0f} s, warm under {PAGE_GOALS['warm_s'] * 1000:.0f} ms)",
+        "",
+        "Each page through `app.py` and its navigation, as on a server (`bench.pages`). Cold: "
+        "a new session with every Streamlit cache emptied and the workspace opened again; warm: "
+        "the median of the reruns of that session with nothing changed.",
+        "",
+    ]
+    head = "| page |" + "".join(f" {p['title']}, cold | {p['title']}, warm |" for p in pages)
+    lines += [head, "|---|" + "---:|---:|" * len(pages)]
+    names = [r["page"] for r in pages[0]["results"]]
+    for name in names:
+        cells = []
+        for p in pages:
+            row = next((r for r in p["results"] if r["page"] == name), None)
+            if row is None:
+                cells.append(" - | - |")
+                continue
+            cold_mark = "" if row["cold_s"] < PAGE_GOALS["cold_s"] else " (over)"
+            warm_mark = "" if row["warm_median_s"] < PAGE_GOALS["warm_s"] else " (over)"
+            cells.append(
+                f" {row['cold_s']:.2f} s{cold_mark} | {row['warm_median_s'] * 1000:.0f} ms"
+                f"{warm_mark} |"
+            )
+        lines.append(f"| {Path(name).stem} |" + "".join(cells))
+    lines.append("")
+    lines.append(
+        "Measured: "
+        + "; ".join(
+            f"{p['title']} {_measured(p)}, peak memory {_mib(p['peak_rss'])}" for p in pages
+        )
+        + "."
+    )
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -434,6 +533,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     p.add_argument("--data-dir", type=Path, default=BENCH_DIR / "data")
     p.add_argument("--out-dir", type=Path, default=BENCH_DIR)
+    p.add_argument(
+        "--page-scales",
+        nargs="*",
+        default=["sample", "1000000"],
+        help="ledgers of the page timings: 'sample' and/or invoice counts of the measured "
+        "scales (default: sample 1000000; none to skip)",
+    )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        help="an earlier results.json whose rows are kept for the scales not measured now",
+    )
     return p
 
 
@@ -451,10 +562,27 @@ def main(argv: list[str] | None = None) -> int:
         scales += HUGE_SCALES
     args.data_dir.mkdir(parents=True, exist_ok=True)
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    page_scales: list[int | None] = []
+    for value in args.page_scales:
+        scale = None if value == "sample" else int(value)
+        if scale is not None and scale not in scales:
+            continue
+        page_scales.append(scale)
+    kept = json.loads(args.keep.read_text()) if args.keep is not None else {}
     results = []
     for n in sorted(set(scales)):
         print(f"bench: {n:,} invoices...", file=sys.stderr, flush=True)
         results.append(run_scale(n, args.data_dir.resolve(), args.runs))
+    measured = {r["invoices"] for r in results}
+    results += [r for r in kept.get("results", []) if r["invoices"] not in measured]
+    results.sort(key=lambda r: r["invoices"])
+    pages = []
+    for scale in page_scales:
+        print(f"bench: pages on {scale or 'the sample'}...", file=sys.stderr, flush=True)
+        pages.append(run_pages(scale, args.data_dir.resolve(), args.runs))
+    shown = {p.get("invoices") for p in pages}
+    pages += [p for p in kept.get("pages", []) if p.get("invoices") not in shown]
+    pages.sort(key=lambda p: p.get("invoices") or 0)
     doc = {
         "command": "python -m bench" + ("" if not argv else " " + " ".join(argv)),
         "runs": args.runs,
@@ -462,6 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "goals": GOALS,
         "results": results,
+        "pages": pages,
         "self_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
     (args.out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")

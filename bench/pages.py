@@ -20,6 +20,7 @@ sidebar, then the page). Run from the command line on a scaled ledger of ``bench
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import statistics
@@ -231,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspace", type=Path, help="an existing workspace file")
     parser.add_argument("--dataset", type=int, default=1, help="dataset id in --workspace")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "data")
+    parser.add_argument("--json", type=Path, help="also write the timings to this JSON file")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
             path, dataset_id = _sample_workspace(Path(tmp))
             title = "bundled sample"
         results = page_timings(path, dataset_id, args.runs)
+    if args.json is not None:
+        doc = {"title": title, "invoices": args.scale, "runs": args.runs, "results": results}
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
     print(render(results, title))
     return 0
 

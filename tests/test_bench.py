@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 from bench.__main__ import main, render
+from bench.pages import app_pages
 
 
 def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
-    assert (
-        main(["--scales", "500", "--runs", "1", "--data-dir", str(data), "--out-dir", str(out)])
-        == 0
-    )
+    dirs = ["--data-dir", str(data), "--out-dir", str(out)]
+    assert main(["--scales", "500", "--runs", "1", "--page-scales", "500", *dirs]) == 0
     doc = json.loads((out / "results.json").read_text())
     assert doc["runs"] == 1 and doc["machine"]["cpus"] >= 1
     (r,) = doc["results"]
@@ -31,7 +30,25 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Pa
         assert r[key][field] > 0
     assert r["peak_rss"] > 10 * 2**20
     assert r["kpis_command"]["kpis_peak_rss"] > 10 * 2**20
+    assert r["measured_at"].endswith("UTC")
+    (pages,) = doc["pages"]
+    assert pages["invoices"] == 500
+    assert [p["page"] for p in pages["results"]] == app_pages()
+    assert all(p["cold_s"] > 0 and len(p["warm_runs_s"]) == 1 for p in pages["results"])
     text = (out / "RESULTS.md").read_text()
     assert text == render(doc)
     assert "| 500 | " in text and "CPUs" in text and "DuckDB" in text
+    assert "## f. Page reruns" in text and "| aged_balance | " in text
     assert (data / "500" / "csv" / ".complete").exists()
+
+    # A run at another scale keeps the rows of the earlier run (with their own date) for the
+    # scale and the page ledger it does not measure again.
+    again = tmp_path / "again"
+    keep = ["--keep", str(out / "results.json"), "--page-scales"]
+    args = ["--scales", "400", "--runs", "1", "--data-dir", str(data), "--out-dir", str(again)]
+    assert main(args + keep) == 0
+    merged = json.loads((again / "results.json").read_text())
+    assert [x["invoices"] for x in merged["results"]] == [400, 500]
+    assert merged["results"][1] == r
+    assert merged["pages"] == doc["pages"]
+    assert "| 400 | " in (again / "RESULTS.md").read_text()
