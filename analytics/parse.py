@@ -340,6 +340,13 @@ _MONTHS = (
 )
 
 
+#: Excel serial numbers read as dates: 18264 (1950-01-01) to 73050 (2099-12-31). A ledger's
+#: dates fall there; a bare number outside ("1", "2024", "250") is refused rather than read as
+#: a date of 1900 or 1905.
+SERIAL_FIRST, SERIAL_LAST = 18264, 73050
+SERIAL_YEARS = "1950-2099"
+
+
 def date_sql(col: str, fmt: DateFormat) -> str:
     """SQL expression: text -> DATE; NULL when blank or not a real date.
 
@@ -347,8 +354,9 @@ def date_sql(col: str, fmt: DateFormat) -> str:
     compact 20260131, d/m/y forms with "/", "." or "-" and 1- or 2-digit day and month (read
     day-first or month-first as ``fmt.order`` says; "ymd" files read them day-first), 2-digit
     years (yy < 70 -> 20yy, else 19yy), month names ("31 Jan 2026", "31-janv.-2026"), and
-    Excel serial numbers 1..2958465 (digits only, optionally ".0": 45291 -> 2023-12-31).
-    Impossible dates (31/02/2026) give NULL.
+    Excel serial numbers of dates in 1950-2099 (``SERIAL_FIRST``..``SERIAL_LAST``, digits
+    only, optionally ".0": 45291 -> 2023-12-31). Impossible dates (31/02/2026) and other bare
+    numbers give NULL.
     """
     iso = (
         r"regexp_extract(t, '^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
@@ -382,7 +390,10 @@ def date_sql(col: str, fmt: DateFormat) -> str:
     def branch(extract: str, result: str, otherwise: str) -> str:
         return _let(extract, "p", f"CASE WHEN p.y <> '' THEN {result} ELSE {otherwise} END")
 
-    serial_date = "CASE WHEN k BETWEEN 1 AND 2958465 THEN CAST(DATE '1899-12-30' + k AS DATE) END"
+    serial_date = (
+        f"CASE WHEN k BETWEEN {SERIAL_FIRST} AND {SERIAL_LAST} "
+        "THEN CAST(DATE '1899-12-30' + k AS DATE) END"
+    )
     from_serial = _let(serial, "k", serial_date)
     named_branch = branch(named, make(short_year, month_name, "p.d"), "NULL::DATE")
     compact_branch = branch(compact, make("TRY_CAST(p.y AS INTEGER)", "p.m", "p.d"), named_branch)
@@ -400,6 +411,9 @@ def date_error_sql(col: str, fmt: DateFormat) -> str:
         f"CASE WHEN {t} IS NULL OR {date_sql(col, fmt)} IS NOT NULL THEN NULL "
         f"WHEN regexp_full_match({t}, '[0-9]{{1,4}}[-/.][0-9]{{1,2}}[-/.][0-9]{{1,4}}.*') "
         f"THEN {value} || ' is not a real calendar date' "
+        f"WHEN regexp_full_match({t}, '[0-9]{{1,7}}(\\.0+)?') "
+        f"THEN {value} || ' is not a date (as an Excel serial number it falls outside "
+        f"{SERIAL_YEARS})' "
         f"ELSE {value} || ' is not a date' END"
     )
 
