@@ -1,7 +1,9 @@
 """Every default constant of the product, in one place, and the filters every KPI accepts.
 
-The UI lets the user change each of these; the analytics take them as arguments and fall back
-to the defaults below. Nothing else in the code base hard-codes a bucket edge, a period, a rate.
+The analytics take these as arguments and fall back to the defaults below; the sidebar's
+settings change the bucket edges, the DSO period, the provision rates, the VAT rate and the
+net margin. Nothing else in the code base hard-codes a bucket edge, a period, a rate, a risk
+weight or a dunning threshold.
 """
 
 from __future__ import annotations
@@ -43,6 +45,37 @@ RECOVERY_INDEMNITY_EUR = Decimal("40")
 PENALTY_MARGIN_POINTS = Decimal("10")
 #: Cash forecast horizon in weeks.
 FORECAST_WEEKS = 13
+
+#: Credit risk score: weight (maximum points) of each component; they sum to 100.
+RISK_WEIGHTS: dict[str, float] = {
+    "overdue_share": 30.0,
+    "oldest_dpd": 20.0,
+    "trend": 10.0,
+    "utilisation": 15.0,
+    "disputes": 10.0,
+    "book_share": 5.0,
+    "collective_procedure": 10.0,
+}
+#: Credit risk score: value at which each component gives its full weight (fraction = value /
+#: level, capped at 1).
+RISK_SATURATION: dict[str, float] = {
+    "overdue_share": 1.0,
+    "oldest_dpd": 180.0,
+    "trend": 30.0,
+    "utilisation": 1.5,
+    "disputes": 1.0,
+    "book_share": 0.10,
+    "collective_procedure": 1.0,
+}
+#: Worklist: days past due from which each dunning stage is reached.
+DUNNING_STAGES: dict[str, int] = {"reminder": 1, "call": 15, "formal_notice": 30, "litigation": 60}
+#: Worklist: invoices due within this many days get a pre-reminder.
+PRE_REMINDER_DAYS = 7
+#: Worklist: days past due worth one extra time the amount in the priority.
+PRIORITY_DAYS_SCALE = 30
+#: Credit: a customer without an insured limit whose balance exceeds this amount is listed as
+#: an uninsured exposure (in the currency of the balance).
+UNINSURED_EXPOSURE_THRESHOLD = Decimal("10000")
 
 
 def bucket_labels(edges: tuple[int, ...] = BUCKET_EDGES) -> list[str]:

@@ -18,11 +18,7 @@ import duckdb
 import pandas as pd
 
 from analytics import asof, itemcache
-from analytics.config import NO_FILTERS, Filters
-
-#: A customer without an insured limit whose balance exceeds this amount is listed by
-#: :func:`uninsured_above` (in the currency of the balance). Could move to analytics.config.
-UNINSURED_EXPOSURE_THRESHOLD = Decimal("10000")
+from analytics.config import NO_FILTERS, UNINSURED_EXPOSURE_THRESHOLD, Filters
 
 
 def _sql(items: str, tail: str) -> str:

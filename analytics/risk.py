@@ -36,28 +36,8 @@ import duckdb
 import pandas as pd
 
 from analytics import asof, behaviour, credit, itemcache
-from analytics.config import NO_FILTERS, Filters
+from analytics.config import NO_FILTERS, RISK_SATURATION, RISK_WEIGHTS, Filters
 
-#: Weight (maximum points) of each component; they must sum to 100. Could move to config.
-RISK_WEIGHTS: dict[str, float] = {
-    "overdue_share": 30.0,
-    "oldest_dpd": 20.0,
-    "trend": 10.0,
-    "utilisation": 15.0,
-    "disputes": 10.0,
-    "book_share": 5.0,
-    "collective_procedure": 10.0,
-}
-#: Value at which each component gives its full weight (fraction = value / level, capped at 1).
-RISK_SATURATION: dict[str, float] = {
-    "overdue_share": 1.0,
-    "oldest_dpd": 180.0,
-    "trend": 30.0,
-    "utilisation": 1.5,
-    "disputes": 1.0,
-    "book_share": 0.10,
-    "collective_procedure": 1.0,
-}
 COMPONENTS: tuple[str, ...] = tuple(RISK_WEIGHTS)
 
 

@@ -26,14 +26,14 @@ import duckdb
 import pandas as pd
 
 from analytics import asof, itemcache, legal_fr, risk
-from analytics.config import NO_FILTERS, Filters
+from analytics.config import (
+    DUNNING_STAGES,
+    NO_FILTERS,
+    PRE_REMINDER_DAYS,
+    PRIORITY_DAYS_SCALE,
+    Filters,
+)
 
-#: Days past due from which each dunning stage is reached. Could move to analytics.config.
-DUNNING_STAGES: dict[str, int] = {"reminder": 1, "call": 15, "formal_notice": 30, "litigation": 60}
-#: Invoices due within this many days get a pre-reminder. Could move to analytics.config.
-PRE_REMINDER_DAYS = 7
-#: Days past due worth one extra time the amount in the priority.
-PRIORITY_DAYS_SCALE = 30
 STAGE_ORDER = ("pre_reminder", "reminder", "call", "formal_notice", "litigation")
 
 
