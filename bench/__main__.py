@@ -15,9 +15,11 @@ e. the time per scale and its slope (log-log: 1.0 is linear);
 f. every page of the app rerun with Streamlit's AppTest (``bench.pages``), cold and warm, on
    the bundled sample and at 1M invoices (goals: cold under 2 s, warm under 300 ms).
 
-``--keep FILE`` carries over the rows of an earlier ``results.json`` for the scales (and page
-ledgers) this run does not measure, each with the date and commit it was measured at: a 10M
-row measured once need not be measured again to refresh the smaller scales.
+Both reports (``RESULTS.md``, ``results.json``) are rewritten after each scale and each page
+ledger, so a long run that stops keeps what it finished. ``--keep FILE`` carries over the rows
+of an earlier ``results.json`` for the scales (and page ledgers) this run does not measure,
+each with the date and commit it was measured at: a 10M row measured once need not be
+measured again to refresh the smaller scales.
 
 Ledgers come from ``analytics.sample.write_bench_ledger`` and are cached in ``bench/data``.
 """
@@ -355,7 +357,7 @@ def machine() -> dict[str, Any]:
 
 
 def _slopes(results: list[dict[str, Any]], key: str, field: str) -> list[float | None]:
-    out: list[float | None] = [None]
+    out: list[float | None] = [None] if results else []
     for a, b in zip(results, results[1:], strict=False):
         ta, tb = a[key][field], b[key][field]
         out.append(math.log(tb / ta) / math.log(b["invoices"] / a["invoices"]))
@@ -569,32 +571,46 @@ def main(argv: list[str] | None = None) -> int:
             continue
         page_scales.append(scale)
     kept = json.loads(args.keep.read_text()) if args.keep is not None else {}
-    results = []
+    results: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
+    command = "python -m bench" + ("" if not argv else " " + " ".join(argv))
+
+    def write() -> dict[str, Any]:
+        """Both reports with what is measured so far (and the kept rows not measured yet):
+        a long run that stops keeps its finished scales."""
+        done = {r["invoices"] for r in results}
+        rows = results + [r for r in kept.get("results", []) if r["invoices"] not in done]
+        shown = {p.get("invoices") for p in pages}
+        page_rows = pages + [p for p in kept.get("pages", []) if p.get("invoices") not in shown]
+        doc = {
+            "command": command,
+            "runs": args.runs,
+            "as_of": _as_of().isoformat(),
+            "machine": machine(),
+            "goals": GOALS,
+            "results": sorted(rows, key=lambda r: r["invoices"]),
+            "pages": sorted(page_rows, key=lambda p: p.get("invoices") or 0),
+            "self_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        }
+        (args.out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
+        (args.out_dir / "RESULTS.md").write_text(render(doc))
+        return doc
+
+    data_dir = args.data_dir.resolve()
+
+    def pages_on(scale: int | None) -> None:
+        if scale in page_scales:
+            print(f"bench: pages on {scale or 'the sample'}...", file=sys.stderr, flush=True)
+            pages.append(run_pages(scale, data_dir, args.runs))
+            write()
+
+    pages_on(None)
     for n in sorted(set(scales)):
         print(f"bench: {n:,} invoices...", file=sys.stderr, flush=True)
-        results.append(run_scale(n, args.data_dir.resolve(), args.runs))
-    measured = {r["invoices"] for r in results}
-    results += [r for r in kept.get("results", []) if r["invoices"] not in measured]
-    results.sort(key=lambda r: r["invoices"])
-    pages = []
-    for scale in page_scales:
-        print(f"bench: pages on {scale or 'the sample'}...", file=sys.stderr, flush=True)
-        pages.append(run_pages(scale, args.data_dir.resolve(), args.runs))
-    shown = {p.get("invoices") for p in pages}
-    pages += [p for p in kept.get("pages", []) if p.get("invoices") not in shown]
-    pages.sort(key=lambda p: p.get("invoices") or 0)
-    doc = {
-        "command": "python -m bench" + ("" if not argv else " " + " ".join(argv)),
-        "runs": args.runs,
-        "as_of": _as_of().isoformat(),
-        "machine": machine(),
-        "goals": GOALS,
-        "results": results,
-        "pages": pages,
-        "self_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    }
-    (args.out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (args.out_dir / "RESULTS.md").write_text(render(doc))
+        results.append(run_scale(n, data_dir, args.runs))
+        write()
+        pages_on(n)
+    doc = write()
     print(render(doc))
     return 0
 

@@ -52,3 +52,35 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Pa
     assert merged["results"][1] == r
     assert merged["pages"] == doc["pages"]
     assert "| 400 | " in (again / "RESULTS.md").read_text()
+
+
+def test_a_report_written_before_any_scale_is_measured_renders_its_pages_alone() -> None:
+    """The reports are rewritten after each step; the first step may be the sample's pages."""
+    page = {"page": "pages/overview.py", "query": {}, "cold_s": 1.5, "warm_median_s": 0.31}
+    doc = {
+        "command": "python -m bench",
+        "runs": 3,
+        "as_of": "2026-10-31",
+        "machine": {
+            "cpus": 2,
+            "memory_bytes": 2**34,
+            "platform": "p",
+            "python": "3",
+            "duckdb": "2",
+            "pandas": "3",
+        },
+        "results": [],
+        "pages": [
+            {
+                "title": "bundled sample",
+                "invoices": None,
+                "results": [page],
+                "peak_rss": 2**28,
+                "measured_at": "2026-11-23 20:00 UTC",
+                "commit": "abc1234",
+            },
+        ],
+    }
+    text = render(doc)
+    assert "| overview | 1.50 s | 310 ms (over) |" in text
+    assert "bundled sample 2026-11-23 20:00 UTC, abc1234, peak memory 256 MiB" in text
