@@ -2,8 +2,9 @@
 
 The analytics take these as arguments and fall back to the defaults below; the sidebar's
 settings change the bucket edges, the DSO period, the provision rates, the VAT rate and the
-net margin. Nothing else in the code base hard-codes a bucket edge, a period, a rate, a risk
-weight or a dunning threshold.
+net margin. The analytics modules keep a few definitions of their own figures beside their
+formulas (behaviour windows, invoice-size bands, risk bands, cohort days, the revenue window
+of concentration).
 """
 
 from __future__ import annotations

@@ -41,7 +41,13 @@ from analytics import (
     schema,
     worklist,
 )
-from analytics.config import NO_FILTERS, Filters, Settings, bucket_labels
+from analytics.config import (
+    NO_FILTERS,
+    UNINSURED_EXPOSURE_THRESHOLD,
+    Filters,
+    Settings,
+    bucket_labels,
+)
 from analytics.dso import last_month_end, months_before
 from analytics.safety import neutralise
 
@@ -701,7 +707,7 @@ def collections_view(
     sum of open amounts, ``penalties`` = sum of penalties, None when one is None,
     ``indemnities_eur``, ``disputed_amount``); ``stages`` (count and open amount per stage and
     currency); ``credit.limit_breaches``; ``credit.uninsured_exposure`` (per currency);
-    ``credit.uninsured_above`` at ``credit.UNINSURED_EXPOSURE_THRESHOLD``; and the customers
+    ``credit.uninsured_above`` at ``config.UNINSURED_EXPOSURE_THRESHOLD``; and the customers
     whose recent days late exceed the prior ones by at least :data:`WORSENING_MIN_DAYS`
     (``behaviour.customer_behaviour`` trend), largest trend first. ``rates_missing`` is true
     when a penalty of the worklist or of the disputed items is None because the ECB rate table
@@ -756,7 +762,7 @@ def collections_view(
         "breaches": credit.limit_breaches(con, as_of, **kw),
         "uninsured": credit.uninsured_exposure(con, as_of, **kw),
         "uninsured_above": credit.uninsured_above(con, as_of, **kw),
-        "threshold": credit.UNINSURED_EXPOSURE_THRESHOLD,
+        "threshold": UNINSURED_EXPOSURE_THRESHOLD,
         "worsening": worsening[
             [
                 "customer_id",
@@ -1035,7 +1041,7 @@ def roll_matrix(
         raise asof.MixedCurrencyError(currencies)
     part = roll if month_end is None else roll[roll["month_end"] == month_end]
     # One sum per (from bucket, target) and one base per from bucket (its from_amount counted
-    # once per month end), grouped over the long table: a few hundred rows, no mask per cell.
+    # once per month end), grouped over the long table (about a thousand rows per currency), no mask per cell.
     starts = part.drop_duplicates(["from_bucket", "month_end"])
     bases = {b: sum(g, ZERO) for b, g in starts.groupby("from_bucket", sort=False)["from_amount"]}
     moved = {

@@ -277,7 +277,8 @@ class DateFormat:
 
     ``order`` is "dmy", "mdy" or "ymd" (the order used for d/m/y-shaped values; ISO values
     are read as ISO whatever the order). ``ambiguous`` when no value settles the order or the
-    values disagree; the vote counts are kept for the UI. Excel serial numbers are always read.
+    values disagree; the vote counts are kept for the UI. Excel serial numbers of 1950-2099
+    (``SERIAL_FIRST``..``SERIAL_LAST``) are read in every order.
     """
 
     order: str = "dmy"

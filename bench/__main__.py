@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -276,10 +277,11 @@ def _worker(argv: list[str]) -> int:
 
 
 def _commit() -> str | None:
-    """The short commit hash of the checkout measured (None outside a git checkout)."""
+    """The short commit hash of the checkout measured, "-dirty" when files differ from it
+    (None outside a git checkout)."""
     try:
         done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "describe", "--always", "--dirty", "--abbrev=7"],
             cwd=BENCH_DIR.parent,
             capture_output=True,
             text=True,
@@ -291,8 +293,17 @@ def _commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
+#: The identity of the current run of ``main``: rows of one run share it (``--keep`` mixes runs).
+_RUN: dict[str, str] = {"id": uuid.uuid4().hex[:12]}
+
+
 def _stamp() -> dict[str, Any]:
-    return {"measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": _commit()}
+    return {
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": _commit(),
+        "run": _RUN["id"],
+        "machine": machine(),
+    }
 
 
 def run_pages(scale: int | None, data_dir: Path, runs: int) -> dict[str, Any]:
@@ -305,7 +316,13 @@ def run_pages(scale: int | None, data_dir: Path, runs: int) -> dict[str, Any]:
                str(data_dir), "--json", str(result_file)]  # fmt: skip
         if scale is not None:
             cmd += ["--scale", str(scale)]
-        elapsed, peak = _child(cmd)
+        try:
+            elapsed, peak = _child(cmd)
+        except RuntimeError as exc:
+            # One page that fails is reported in its row; the other ledgers are measured.
+            title = "bundled sample" if scale is None else f"{scale:,} invoices"
+            failed = {"title": title, "invoices": scale, "results": [], "error": str(exc)}
+            return {**failed, "peak_rss": 0, "wall_s": 0.0, **_stamp()}
         result = json.loads(result_file.read_text())
     finally:
         result_file.unlink(missing_ok=True)
@@ -362,6 +379,17 @@ def _slopes(results: list[dict[str, Any]], key: str, field: str) -> list[float |
         ta, tb = a[key][field], b[key][field]
         out.append(math.log(tb / ta) / math.log(b["invoices"] / a["invoices"]))
     return out
+
+
+def _same_run(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.get("run") is not None and a.get("run") == b.get("run")
+
+
+def _slope_cell(value: float | None, row: dict[str, Any], previous: dict[str, Any] | None) -> str:
+    """A slope; marked with "*" when the previous scale's row comes from another run."""
+    if value is None or previous is None:
+        return "-"
+    return f"{value:.2f}" + ("" if _same_run(row, previous) else "*")
 
 
 def _gib(n: int | None) -> str:
@@ -463,27 +491,42 @@ def render(doc: dict[str, Any]) -> str:
         "| scale wall time | measured |",
         "|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for r, s1, s2 in zip(res, csv_slope, ov_slope, strict=True):
+    for i, (r, s1, s2) in enumerate(zip(res, csv_slope, ov_slope, strict=True)):
+        previous = res[i - 1] if i else None
         rows = sum(r["rows"].values())
         per_m = r["ingest_csv"]["load_files_s"] / rows * 1e6
         lines.append(
             f"| {r['invoices']:,} | {_mib(r['peak_rss'])} | {per_m:.2f} s "
-            f"| {'-' if s1 is None else f'{s1:.2f}'} | {'-' if s2 is None else f'{s2:.2f}'} "
-            f"| {r['scale_wall_s']:.0f} s | {_measured(r)} |"
+            f"| {_slope_cell(s1, r, previous)} | {_slope_cell(s2, r, previous)} "
+            f"| {r['scale_wall_s']:.0f} s | {_measured(r, m)} |"
         )
-    lines += _render_pages(doc.get("pages", []))
+    if any(not _same_run(a, b) for a, b in zip(res, res[1:], strict=False)):
+        lines += [
+            "",
+            "\\* against the previous scale's row measured in another run (`--keep`): "
+            "see the measured column.",
+        ]
+    lines += _render_pages(doc.get("pages", []), m)
     lines += ["", "Raw figures (every run): `bench/results.json`.", ""]
     return "\n".join(lines)
 
 
-def _measured(r: dict[str, Any]) -> str:
+def _measured(r: dict[str, Any], machine_now: dict[str, Any] | None = None) -> str:
+    """When and at which commit a row was measured; the machine when it is not this report's."""
     if "measured_at" not in r:
         return "-"
     commit = r.get("commit")
-    return r["measured_at"] + (f", {commit}" if commit else "")
+    text = r["measured_at"] + (f", {commit}" if commit else "")
+    other = r.get("machine")
+    keys = ("cpus", "memory_bytes", "platform")
+    if other and machine_now and any(other.get(k) != machine_now.get(k) for k in keys):
+        text += f", another machine ({other.get('cpus')} CPUs, {_gib(other.get('memory_bytes'))})"
+    return text
 
 
-def _render_pages(pages: list[dict[str, Any]]) -> list[str]:
+def _render_pages(
+    pages: list[dict[str, Any]], machine_now: dict[str, Any] | None = None
+) -> list[str]:
     """Section f: one row per page, cold and warm per ledger."""
     if not pages:
         return []
@@ -496,12 +539,13 @@ def _render_pages(pages: list[dict[str, Any]]) -> list[str]:
         "",
         "Each page through `app.py` and its navigation, as on a server (`bench.pages`). Cold: "
         "a new session with every Streamlit cache emptied and the workspace opened again; warm: "
-        "the median of the reruns of that session with nothing changed.",
+        "the median of the reruns of that session with nothing changed. Peak memory: the "
+        "process that loads the ledger into a workspace, then runs every page.",
         "",
     ]
     head = "| page |" + "".join(f" {p['title']}, cold | {p['title']}, warm |" for p in pages)
     lines += [head, "|---|" + "---:|---:|" * len(pages)]
-    names = [r["page"] for r in pages[0]["results"]]
+    names = list(dict.fromkeys(r["page"] for p in pages for r in p["results"]))
     for name in names:
         cells = []
         for p in pages:
@@ -520,10 +564,12 @@ def _render_pages(pages: list[dict[str, Any]]) -> list[str]:
     lines.append(
         "Measured: "
         + "; ".join(
-            f"{p['title']} {_measured(p)}, peak memory {_mib(p['peak_rss'])}" for p in pages
+            f"{p['title']} {_measured(p, machine_now)}, peak memory {_mib(p['peak_rss'])}"
+            for p in pages
         )
         + "."
     )
+    lines += [f"Failed on {p['title']}: {p['error']}" for p in pages if p.get("error")]
     return lines
 
 
@@ -540,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         default=["sample", "1000000"],
         help="ledgers of the page timings: 'sample' and/or invoice counts of the measured "
-        "scales (default: sample 1000000; none to skip)",
+        "scales (default: sample 1000000; 'none' or nothing to skip)",
     )
     p.add_argument(
         "--keep",
@@ -550,11 +596,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
         return _worker(argv[1:])
     args = build_parser().parse_args(argv)
+    _RUN["id"] = uuid.uuid4().hex[:12]
     if args.runs < 1:
         raise SystemExit("--runs must be at least 1")
     scales = list(args.scales or DEFAULT_SCALES)
@@ -566,8 +619,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     page_scales: list[int | None] = []
     for value in args.page_scales:
+        if value == "none":
+            continue
+        if value != "sample" and not value.isdigit():
+            raise SystemExit(f"--page-scales: {value!r} is not 'sample', 'none' or a number")
         scale = None if value == "sample" else int(value)
         if scale is not None and scale not in scales:
+            print(f"bench: no pages at {scale:,}: not a measured scale", file=sys.stderr)
             continue
         page_scales.append(scale)
     kept = json.loads(args.keep.read_text()) if args.keep is not None else {}
@@ -575,9 +633,10 @@ def main(argv: list[str] | None = None) -> int:
     pages: list[dict[str, Any]] = []
     command = "python -m bench" + ("" if not argv else " " + " ".join(argv))
 
-    def write() -> dict[str, Any]:
-        """Both reports with what is measured so far (and the kept rows not measured yet):
-        a long run that stops keeps its finished scales."""
+    def write(final: bool = False) -> dict[str, Any]:
+        """Both reports with what is measured so far (and the kept rows not measured yet).
+        Until the run ends they are ``*.partial``: a run that stops leaves the previous
+        reports as they were and its finished scales beside them."""
         done = {r["invoices"] for r in results}
         rows = results + [r for r in kept.get("results", []) if r["invoices"] not in done]
         shown = {p.get("invoices") for p in pages}
@@ -592,8 +651,12 @@ def main(argv: list[str] | None = None) -> int:
             "pages": sorted(page_rows, key=lambda p: p.get("invoices") or 0),
             "self_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         }
-        (args.out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
-        (args.out_dir / "RESULTS.md").write_text(render(doc))
+        suffix = "" if final else ".partial"
+        _write_atomic(args.out_dir / f"results.json{suffix}", json.dumps(doc, indent=2) + "\n")
+        _write_atomic(args.out_dir / f"RESULTS.md{suffix}", render(doc))
+        if final:
+            for name in ("results.json.partial", "RESULTS.md.partial"):
+                (args.out_dir / name).unlink(missing_ok=True)
         return doc
 
     data_dir = args.data_dir.resolve()
@@ -610,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_scale(n, data_dir, args.runs))
         write()
         pages_on(n)
-    doc = write()
+    doc = write(final=True)
     print(render(doc))
     return 0
 

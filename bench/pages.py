@@ -200,14 +200,15 @@ def render(results: list[dict[str, Any]], title: str) -> str:
 
 def _scaled_workspace(n: int, data_dir: Path, workdir: Path) -> tuple[Path, int]:
     """A workspace holding the bench ledger of ``n`` invoices (Parquet) as one dataset."""
-    from analytics.pipeline import InputFile, load_files
+    from analytics.pipeline import LARGE_LIMITS, InputFile, load_files
     from analytics.store import Workspace
     from bench.__main__ import TABLES, ledger
 
     paths = ledger(data_dir, n, "parquet")
     path = workdir / f"pages-{n}.duckdb"
     with Workspace(path) as ws:
-        report = load_files(ws, [InputFile(paths[t], table=t) for t in TABLES], f"bench {n}")
+        files = [InputFile(paths[t], table=t) for t in TABLES]
+        report = load_files(ws, files, f"bench {n}", limits=LARGE_LIMITS)
     return path, report.dataset_id
 
 

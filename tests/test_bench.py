@@ -41,17 +41,23 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Pa
     assert "## f. Page reruns" in text and "| aged_balance | " in text
     assert (data / "500" / "csv" / ".complete").exists()
 
-    # A run at another scale keeps the rows of the earlier run (with their own date) for the
-    # scale and the page ledger it does not measure again.
+    assert not list(out.glob("*.partial"))
+
+    # A run with --keep measures 500 again (its new row replaces the kept one) and carries over
+    # the kept row of a scale it does not measure (400 here, stamped by an earlier run).
+    earlier = {**doc, "results": [{**r, "invoices": 400, "run": "earlier"}, r]}
+    kept = tmp_path / "kept.json"
+    kept.write_text(json.dumps(earlier))
     again = tmp_path / "again"
-    keep = ["--keep", str(out / "results.json"), "--page-scales"]
-    args = ["--scales", "400", "--runs", "1", "--data-dir", str(data), "--out-dir", str(again)]
-    assert main(args + keep) == 0
+    args = ["--scales", "500", "--runs", "1", "--data-dir", str(data), "--out-dir", str(again)]
+    assert main([*args, "--keep", str(kept), "--page-scales", "none"]) == 0
     merged = json.loads((again / "results.json").read_text())
     assert [x["invoices"] for x in merged["results"]] == [400, 500]
-    assert merged["results"][1] == r
+    assert merged["results"][0]["run"] == "earlier"
+    assert merged["results"][1]["run"] != r["run"]
     assert merged["pages"] == doc["pages"]
-    assert "| 400 | " in (again / "RESULTS.md").read_text()
+    text = (again / "RESULTS.md").read_text()
+    assert "| 400 | " in text and "another run (`--keep`)" in text
 
 
 def test_a_report_written_before_any_scale_is_measured_renders_its_pages_alone() -> None:
