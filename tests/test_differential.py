@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import aging, asof, behaviour, dso, itemcache, losses
+from analytics import aging, asof, behaviour, dso, itemcache, losses, views
 from analytics import concentration as conc
 from analytics.config import Filters, bucket_labels
 from tests import naive_reference as ref
@@ -213,6 +213,12 @@ def _check_aging_and_dso(con, d: date, f: Filters, fd: dict, ledger: dict) -> No
     if len(frame):
         assert frame["total"].iloc[0] == ref.ar(items)
     assert close(aging.overdue_share(con, d, **kw), ref.overdue_share(items))
+    # The AR at many dates in one pass (straight from the ledger unless the filter is on the
+    # segment): the start of the DSO period, a month back, D itself.
+    dates = [d - timedelta(days=90), d - timedelta(days=31), d]
+    at_dates = views.ar_at_dates(con, dates, **kw)
+    for x in dates:
+        assert at_dates.get((x, "EUR"), ZERO) == ref.ar(ref.open_items(ledger, x, fd)), x
     start = d - timedelta(days=90)
     assert dso.sales(con, start, d, **kw) == ref.sales(ledger, start, d, fd)
     assert close(dso.dso_period(con, d, **kw), ref.dso_period(ledger, d, filters=fd))
