@@ -4,24 +4,24 @@
 WITH oi AS (
 {open_items}
 ),
-b AS (
+b AS MATERIALIZED (
+    -- pair: the i of the pair ($prev_dates[i] -> $cur_dates[i]) an item starts (prev_i) or
+    -- ends (cur_i) at, so that one equi-join on (i, invoice, customer) pairs the two dates.
     SELECT as_of, invoice_id, customer_id, currency, open_amount, paid, written_off,
-           {bucket} AS bucket
+           {bucket} AS bucket,
+           list_position(CAST($prev_dates AS DATE[]), as_of) AS prev_i,
+           list_position(CAST($cur_dates AS DATE[]), as_of) AS cur_i
     FROM (SELECT *, dpd AS age FROM oi) AS x
     WHERE kind <> 'unapplied'
-),
-pairs AS (
-    SELECT unnest(CAST($prev_dates AS DATE[])) AS prev_date,
-           unnest(CAST($cur_dates AS DATE[])) AS cur_date
 )
-SELECT p.cur_date AS month_end, a.currency, a.bucket AS from_bucket,
+SELECT c.as_of AS month_end, a.currency, a.bucket AS from_bucket,
        CAST(SUM(a.open_amount) AS DECIMAL(18,2)) AS from_amount,
        CAST(SUM(c.paid - a.paid) AS DECIMAL(18,2)) AS paid,
        CAST(SUM(c.written_off - a.written_off) AS DECIMAL(18,2)) AS written_off,
        {to_columns}
-FROM pairs AS p
-JOIN b AS a ON a.as_of = p.prev_date AND a.open_amount > 0
+FROM b AS a
 JOIN b AS c
-  ON c.as_of = p.cur_date AND c.invoice_id = a.invoice_id AND c.customer_id = a.customer_id
-GROUP BY p.cur_date, a.currency, a.bucket
-ORDER BY p.cur_date, a.currency, a.bucket
+  ON c.cur_i = a.prev_i AND c.invoice_id = a.invoice_id AND c.customer_id = a.customer_id
+WHERE a.open_amount > 0
+GROUP BY c.as_of, a.currency, a.bucket
+ORDER BY c.as_of, a.currency, a.bucket
