@@ -306,47 +306,40 @@ def _stamp() -> dict[str, Any]:
     }
 
 
-def run_pages(scale: int | None, data_dir: Path, runs: int) -> dict[str, Any]:
-    """``bench.pages`` in a child process: every page cold and warm on the bundled sample
-    (``scale`` None) or on the bench ledger of ``scale`` invoices."""
+def _child_json(cmd: list[str]) -> tuple[dict[str, Any], float, int]:
+    """Run ``cmd`` plus the path of a JSON file it writes; that JSON, the wall time and the
+    peak memory of the child (``_child``)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result_file = Path(f.name)
     try:
-        cmd = [sys.executable, "-m", "bench.pages", "--runs", str(runs), "--data-dir",
-               str(data_dir), "--json", str(result_file)]  # fmt: skip
-        if scale is not None:
-            cmd += ["--scale", str(scale)]
-        try:
-            elapsed, peak = _child(cmd)
-        except RuntimeError as exc:
-            # One page that fails is reported in its row; the other ledgers are measured.
-            title = "bundled sample" if scale is None else f"{scale:,} invoices"
-            failed = {"title": title, "invoices": scale, "results": [], "error": str(exc)}
-            return {**failed, "peak_rss": 0, "wall_s": 0.0, **_stamp()}
-        result = json.loads(result_file.read_text())
+        elapsed, peak = _child([*cmd, str(result_file)])
+        return json.loads(result_file.read_text()), elapsed, peak
     finally:
         result_file.unlink(missing_ok=True)
-    result["peak_rss"] = peak
-    result["wall_s"] = elapsed
-    result.update(_stamp())
-    return result
+
+
+def run_pages(scale: int | None, data_dir: Path, runs: int) -> dict[str, Any]:
+    """``bench.pages`` in a child process: every page cold and warm on the bundled sample
+    (``scale`` None) or on the bench ledger of ``scale`` invoices."""
+    cmd = [sys.executable, "-m", "bench.pages", "--runs", str(runs), "--data-dir",
+           str(data_dir)]  # fmt: skip
+    if scale is not None:
+        cmd += ["--scale", str(scale)]
+    try:
+        result, elapsed, peak = _child_json([*cmd, "--json"])
+    except RuntimeError as exc:
+        # One page that fails is reported in its row; the other ledgers are measured.
+        title = "bundled sample" if scale is None else f"{scale:,} invoices"
+        failed = {"title": title, "invoices": scale, "results": [], "error": str(exc)}
+        return {**failed, "peak_rss": 0, "wall_s": 0.0, **_stamp()}
+    return {**result, "peak_rss": peak, "wall_s": elapsed, **_stamp()}
 
 
 def run_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
     """Measure one scale in a child process; adds its wall time and peak memory."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        result_file = Path(f.name)
-    try:
-        cmd = [sys.executable, "-m", "bench", "--worker", str(n), str(data_dir), str(runs),
-               str(result_file)]  # fmt: skip
-        elapsed, peak = _child(cmd)
-        result = json.loads(result_file.read_text())
-    finally:
-        result_file.unlink(missing_ok=True)
-    result["peak_rss"] = peak
-    result["scale_wall_s"] = elapsed
-    result.update(_stamp())
-    return result
+    cmd = [sys.executable, "-m", "bench", "--worker", str(n), str(data_dir), str(runs)]
+    result, elapsed, peak = _child_json(cmd)
+    return {**result, "peak_rss": peak, "scale_wall_s": elapsed, **_stamp()}
 
 
 # --------------------------------------------------------------------------------------------
