@@ -43,8 +43,6 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import asof
-
 #: Name of the attached in-memory database that holds the cached open items.
 CACHE_DB = "encours_cache"
 #: At most this many (dataset, as-of) pairs are kept (the overview page alone reads five dates).
@@ -159,6 +157,8 @@ def _entry(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int 
 
 
 def _store(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int:
+    from analytics import asof  # here: the parsing child imports the store, not pandas
+
     entry, used = con.execute(_NEXT).fetchall()[0]
     table = _table(entry)
     create = (
@@ -207,6 +207,8 @@ def items_sql(
     computes and stores the unfiltered items; the SQL returned reads them.
     """
     if not enabled(con):
+        from analytics import asof
+
         return asof.open_items_sql(settle=settle)
     with _lock:
         entry = _entry(con, dataset_id, as_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics import parse, quality
-from analytics.ingest import read_raw, sniff
+from analytics.ingest import IngestError, read_raw, sniff
 from analytics.mapping import propose
 from analytics.parse import AmountFormat, DateFormat
 
@@ -232,11 +233,16 @@ _DATE_TEXTS = st.builds(
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(values=st.lists(_DATE_TEXTS, min_size=1, max_size=8), order=st.sampled_from(["dmy", "mdy"]))
+@given(
+    values=st.lists(_DATE_TEXTS, min_size=1, max_size=8),
+    order=st.sampled_from(["dmy", "mdy"]),
+    iso_first=st.booleans(),
+)
 def test_dates_read_by_the_fast_paths_equal_the_general_reading(
-    shared: duckdb.DuckDBPyConnection, values: list[str], order: str
+    shared: duckdb.DuckDBPyConnection, values: list[str], order: str, iso_first: bool
 ) -> None:
-    fmt = DateFormat(order)
+    """In either order of the two shapes (a file of mostly ISO dates tries ISO first)."""
+    fmt = DateFormat(order, iso=2 if iso_first else 0, slashed=1)
     paths = parse.date_fast_paths("c0", fmt)
     general = parse.date_sql("c0", fmt)
     mixed = parse.with_fast_paths("c0", general, paths, None)
@@ -251,6 +257,24 @@ def test_dates_read_by_the_fast_paths_equal_the_general_reading(
                 assert fast == row[0]
                 if fast is None:
                     assert error == row[2]
+
+
+def test_the_shape_a_file_has_most_is_tried_first(tmp_path: Path) -> None:
+    """Dates counted by the detection: 3 ISO and 1 slashed value -> ISO first; the reverse
+    (and no count at all) -> dd/mm/yyyy first."""
+    iso, slashed = "[0-9]{4}-[0-9]{2}-[0-9]{2}", "[0-9]{2}/[0-9]{2}/[0-9]{4}"
+    con = duckdb.connect(str(tmp_path / "order.duckdb"))
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES ('2026-01-05'), ('2026-02-05'), "
+        "('2026-03-05'), ('05/04/2026')) AS v(c0)"
+    )
+    fmt = parse.detect_date_format(con, "t", ["c0"])
+    assert (fmt.iso, fmt.slashed) == (3, 1)
+    assert [p.pattern for p in parse.date_fast_paths("c0", fmt)] == [iso, slashed]
+    flipped = DateFormat("dmy", iso=1, slashed=3)
+    assert [p.pattern for p in parse.date_fast_paths("c0", flipped)] == [slashed, iso]
+    assert [p.pattern for p in parse.date_fast_paths("c0", DateFormat())] == [slashed, iso]
+    con.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,3 +308,106 @@ def test_trimming_removes_every_kind_of_space_but_keeps_inner_ones(
     values = ["\u00a0a b\u202f", "\t\ufeffx", "y\r\n", "", " ", "\u2009", "z", None]
     got = [r[0] for r in readings(shared, values, parse.text_sql("c0"))]
     assert got == ["a b", "x", "y", None, None, None, "z", None]
+
+
+# --------------------------------------------------------------------------------------------
+# Reasons are worked out only where a checked column types to NULL: same reasons as without
+
+
+def _stage_both_ways(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, path: Path, table: str
+) -> tuple[list[tuple], list[tuple]]:
+    """The staged rows of ``path`` read as ``table``, with the reason guard on, then off."""
+    raw = read_raw(con, sniff(path), "raw_0")
+    m = propose(raw.headers, table)
+    out = []
+    for guard, typed in ((True, "typed_on"), (False, "typed_off")):
+        monkeypatch.setattr(quality, "REASON_GUARD", guard)
+        con.execute(f"DROP TABLE IF EXISTS {typed}")
+        quality.stage_file(con, raw, m, typed)
+        out.append(con.execute(f"SELECT * FROM {typed} ORDER BY line_no").fetchall())
+    con.execute("DROP TABLE raw_0")
+    return out[0], out[1]
+
+
+_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\u00a0",
+            "\t ",
+            '=""',
+            '="0012"',
+            " C1 ",
+            "x",
+            "Oui",
+            "non",
+            "X",
+            "31/02/2026",
+            "2026-01-05",
+            "05/01/2026",
+            "5.1.26",
+            "45000",
+            "1",
+            "1 234,56",
+            "-12,5",
+            "(3,00)",
+            "12,345",
+            "1.234.567,8",
+            "99999999999999999999,99",
+            "abc",
+            "total",
+            "Total général",
+        ]
+    ),
+    st.text(alphabet=st.sampled_from(list("0123456789,.-/ ()€aZ\u00a0")), max_size=10),
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    table=st.sampled_from(["invoices", "payments"]),
+    rows=st.lists(st.lists(_CELLS, min_size=6, max_size=6), min_size=1, max_size=12),
+)
+def test_the_reason_guard_changes_no_reason_and_no_value(
+    tmp_path: Path,
+    shared: duckdb.DuckDBPyConnection,
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    rows: list[list[str]],
+) -> None:
+    """Blank, padded, unreadable and valid cells in every column, on invoices (required
+    columns) and payments (invoice or customer): the staged rows, their reasons and raw lines
+    are identical whether the reasons are guarded or worked out on every row."""
+    header = {
+        "invoices": "N° facture;Code client;Date facture;Échéance;Montant TTC;Litige",
+        "payments": "Date règlement;N° facture;Code client;Montant;Référence;Devise",
+    }[table]
+    path = tmp_path / "ledger.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(header + "\n")
+        csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL).writerows(rows)
+    guarded, unguarded = _stage_both_ways(shared, monkeypatch, path, table)
+    assert guarded == unguarded
+
+
+_CORPUS = sorted(
+    p
+    for folder in ("styles", "malformed")
+    for p in (Path(__file__).resolve().parent / "data" / folder).iterdir()
+    if p.stat().st_size < 1_000_000
+)
+
+
+@pytest.mark.parametrize("path", _CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_reason_guard_changes_nothing_on_the_corpus(
+    shared: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, path: Path
+) -> None:
+    try:
+        guarded, unguarded = _stage_both_ways(shared, monkeypatch, path, "invoices")
+    except IngestError:
+        pytest.skip("not a readable table (the ingest tests cover its message)")
+    assert guarded == unguarded
