@@ -132,8 +132,7 @@ def aging(
         select=select,
         keys=key_list,
     )
-    cur = con.execute(sql, {**asof.params(dataset_id, as_of, filters), **binds})
-    frame = asof.fetch_frame(cur)
+    frame = asof.query_frame(con, sql, {**asof.params(dataset_id, as_of, filters), **binds})
     rename: dict[str, str] = {"n": "count"}
     for i, label in enumerate(labels):
         rename[f"c{i}"] = label

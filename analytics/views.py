@@ -499,8 +499,7 @@ def open_invoices(
         + where
         + " ORDER BY dpd DESC NULLS LAST, customer_id, invoice_id"
     )
-    cur = con.execute(sql, {**asof.params(dataset_id, as_of, filters), **binds})
-    return asof.fetch_frame(cur)
+    return asof.query_frame(con, sql, {**asof.params(dataset_id, as_of, filters), **binds})
 
 
 def roll_rate_matrix(
@@ -596,7 +595,7 @@ def roll_rate_invoices(
         "target": to if to in (ROLL_PAID, ROLL_WRITTEN_OFF) else "open",
         "to_index": labels.index(to) if to in labels else -1,
     }
-    return asof.fetch_frame(con.execute(sql, binds))
+    return asof.query_frame(con, sql, binds)
 
 
 # -- concentration ---------------------------------------------------------------------------
@@ -694,7 +693,7 @@ def provision_invoices(
         "provision_items", provision_base=base_sql, columns=", ".join(INVOICE_COLUMNS)
     )
     binds["row"] = -1 if row == losses.DOUBTFUL else labels.index(row)
-    return asof.fetch_frame(con.execute(sql, binds))
+    return asof.query_frame(con, sql, binds)
 
 
 def extra_sales(loss_excl_tax: Decimal, settings: Settings = DEFAULT_SETTINGS) -> Decimal | None:

@@ -83,7 +83,7 @@ def worklist(
     )
     p = {**asof.params(dataset_id, as_of, filters), **thresholds}
     p["pre_days"] = int(pre_reminder_days)
-    items = asof.fetch_frame(con.execute(sql, p))
+    items = asof.query_frame(con, sql, p)
     if items.empty:
         empty = items.assign(risk_score=[], priority=[], rank=[], penalty=[], indemnity_eur=[])
         return Worklist(empty, empty.copy())

@@ -7,6 +7,8 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
+import duckdb
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -454,3 +456,86 @@ def test_the_naive_reference_itself_allocates_oldest_due_first():
     got = naive_open(invoices, payments, [], DAY0)
     assert got == {"A": Decimal(5), "B": Decimal(0)}
     assert list(itertools.islice(got, 1)) == ["A"]
+
+
+# --------------------------------------------------------------------------------------------
+# query_frame: through Arrow, the same frame as one Python tuple per row
+
+
+def _row_by_row(con, sql: str, params: list | None = None):
+    cur = con.execute(sql, params or [])
+    return pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+
+def _same_frame(a, b) -> None:
+    assert list(a.columns) == list(b.columns)
+    assert a.dtypes.to_dict() == b.dtypes.to_dict()
+    for name in a.columns:
+        assert [repr(v) for v in a[name]] == [repr(v) for v in b[name]], name
+
+
+_FRAME_CASES = {
+    "whole numbers": "SELECT * FROM (VALUES (1), (2)) t(x)",
+    "whole numbers and a NULL": "SELECT * FROM (VALUES (1), (NULL)) t(x)",
+    "NULL whole numbers": "SELECT CAST(NULL AS INTEGER) AS x FROM range(2)",
+    "a huge sum": "SELECT sum(x) AS x FROM (VALUES (1), (2)) t(x)",
+    "amounts and a NULL": "SELECT * FROM (VALUES (CAST(1.5 AS DECIMAL(18,2))), (NULL)) t(x)",
+    "NULL amounts": "SELECT CAST(NULL AS DECIMAL(18,2)) AS x FROM range(2)",
+    "dates and a NULL": "SELECT * FROM (VALUES (DATE '2026-01-01'), (NULL)) t(x)",
+    "texts and a NULL": "SELECT * FROM (VALUES ('a'), (NULL)) t(x)",
+    "NULL texts": "SELECT CAST(NULL AS VARCHAR) AS x FROM range(2)",
+    "flags and a NULL": "SELECT * FROM (VALUES (TRUE), (NULL)) t(x)",
+    "floats": "SELECT * FROM (VALUES (CAST(1.5 AS FLOAT)), (NULL)) t(x)",
+    "untyped NULLs": "SELECT NULL AS x FROM range(2)",
+    "no rows": "SELECT 1 AS x, 'a' AS y WHERE FALSE",
+    "lists": "SELECT [1, 2] AS x",
+    "timestamps": "SELECT TIMESTAMP '2026-01-01 10:00:00' AS x",
+    "a date far away": "SELECT DATE '9999-12-31' AS x",
+}
+
+
+@pytest.mark.parametrize("sql", _FRAME_CASES.values(), ids=list(_FRAME_CASES))
+def test_query_frame_gives_the_frame_of_python_rows(sql: str) -> None:
+    con = duckdb.connect()
+    _same_frame(asof.query_frame(con, sql), _row_by_row(con, sql))
+    con.close()
+
+
+_COLUMN_TYPES = {
+    "INTEGER": st.integers(-(2**31), 2**31 - 1),
+    "BIGINT": st.integers(-(2**63), 2**63 - 1),
+    "DECIMAL(18,2)": st.decimals(-(10**15), 10**15, places=2, allow_nan=False),
+    "DATE": st.dates(),
+    "VARCHAR": st.text(max_size=5),
+    "BOOLEAN": st.booleans(),
+    "DOUBLE": st.floats(allow_nan=False),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    types=st.lists(st.sampled_from(sorted(_COLUMN_TYPES)), min_size=1, max_size=4),
+    rows=st.integers(0, 6),
+)
+def test_query_frame_agrees_with_python_rows_on_any_values(data, types, rows) -> None:
+    """Columns of every common type, each value possibly NULL, any number of rows."""
+    con = duckdb.connect()
+    columns = [f"CAST(NULL AS {t}) AS x{i}" for i, t in enumerate(types)]
+    con.execute("CREATE TABLE t AS SELECT " + ", ".join(columns) + " WHERE FALSE")
+    for _ in range(rows):
+        values = [data.draw(st.one_of(st.none(), _COLUMN_TYPES[t])) for t in types]
+        con.execute("INSERT INTO t VALUES (" + ", ".join("?" * len(values)) + ")", values)
+    sql = "SELECT * FROM t"
+    _same_frame(asof.query_frame(con, sql), _row_by_row(con, sql))
+    con.close()
+
+
+def test_query_frame_binds_named_and_positional_parameters() -> None:
+    con = duckdb.connect()
+    named = "SELECT CAST($a AS DECIMAL(18,2)) AS amount, CAST($d AS DATE) AS due"
+    got = asof.query_frame(con, named, {"a": "12.30", "d": "2026-01-31"})
+    assert got.to_dict("records") == [{"amount": Decimal("12.30"), "due": date(2026, 1, 31)}]
+    got = asof.query_frame(con, "SELECT ? + 1 AS n", [41])
+    assert got["n"].tolist() == [42]
+    con.close()

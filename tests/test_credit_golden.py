@@ -388,7 +388,7 @@ def worklist_population(con: duckdb.DuckDBPyConnection, dataset_id: int) -> pd.D
         "GROUP BY ALL ORDER BY ALL"
     )
     p = {**asof.params(dataset_id, AS_OF, EUR), **STAGE_FROM, "pre_days": PRE_REMINDER_DAYS}
-    return asof.fetch_frame(con.execute(sql, p))
+    return asof.query_frame(con, sql, p)
 
 
 def test_the_stage_amounts_add_up_to_the_worklist_total(sample):
