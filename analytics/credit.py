@@ -54,6 +54,18 @@ def credit_by_customer(
     return asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))
 
 
+def _by_customer(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    dataset_id: int,
+    filters: Filters,
+    given: pd.DataFrame | None,
+) -> pd.DataFrame:
+    if given is not None:
+        return given
+    return credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
+
+
 def utilisation(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -81,14 +93,16 @@ def limit_breaches(
     *,
     dataset_id: int,
     filters: Filters = NO_FILTERS,
+    by_customer: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Customers whose balance exceeds their credit limit (``utilisation > 1``) at ``as_of``.
 
     Rows of :func:`credit_by_customer` with ``breach`` true, plus ``amount_over_limit =
     bal_c - credit_limit_c`` (Decimal), sorted by that amount, largest first.
+    ``by_customer``: that frame when the caller already has it (same D and filters).
     Reference: kpi-spec section 7.
     """
-    frame = credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
+    frame = _by_customer(con, as_of, dataset_id, filters, by_customer)
     if frame.empty:
         return frame.assign(amount_over_limit=[])
     out = frame[frame["breach"].eq(True)].copy()
@@ -104,14 +118,16 @@ def uninsured_exposure(
     *,
     dataset_id: int,
     filters: Filters = NO_FILTERS,
+    by_customer: pd.DataFrame | None = None,
 ) -> dict[str, Decimal]:
     """Total uninsured exposure per currency: ``sum_c max(0, bal_c - insured_limit_c)``.
 
     An absent insured limit counts as 0 insured. Customers whose balance is in several
     currencies are left out (their limits cannot be read). Units: ``{currency: Decimal}``;
-    an empty book gives ``{}``. Reference: kpi-spec section 7.
+    an empty book gives ``{}``. ``by_customer`` as in :func:`limit_breaches`.
+    Reference: kpi-spec section 7.
     """
-    frame = credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
+    frame = _by_customer(con, as_of, dataset_id, filters, by_customer)
     out: dict[str, Decimal] = {}
     if frame.empty:
         return out
@@ -128,14 +144,15 @@ def uninsured_above(
     dataset_id: int,
     filters: Filters = NO_FILTERS,
     threshold: Decimal = UNINSURED_EXPOSURE_THRESHOLD,
+    by_customer: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Customers with no insured limit whose balance exceeds ``threshold`` at ``as_of``.
 
     Rows of :func:`credit_by_customer` with ``insured_limit`` missing and ``balance >
-    threshold`` (same currency as the balance), largest balance first.
-    Reference: kpi-spec section 7 (credit insurance).
+    threshold`` (same currency as the balance), largest balance first. ``by_customer`` as
+    in :func:`limit_breaches`. Reference: kpi-spec section 7 (credit insurance).
     """
-    frame = credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
+    frame = _by_customer(con, as_of, dataset_id, filters, by_customer)
     if frame.empty:
         return frame
     keep = frame["no_insured_limit"] & frame["balance"].map(lambda b: b > threshold)

@@ -354,8 +354,10 @@ def customers_table(
     limits = credit.credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
     if limits.empty:
         return pd.DataFrame(columns=CUSTOMER_COLUMNS)
-    scores = risk.risk_scores(con, as_of, dataset_id=dataset_id, filters=filters)
     habits = behaviour.customer_behaviour(con, as_of, dataset_id=dataset_id, filters=filters)
+    scores = risk.risk_scores(
+        con, as_of, dataset_id=dataset_id, filters=filters, habits=habits, limits=limits
+    )
     late = dict(zip(habits["customer_id"], habits["weighted_days_late"], strict=True))
     keyed = {
         (c, k): (s, d)
@@ -714,9 +716,13 @@ def collections_view(
     does not cover part of a delay (the page shows a warning; no rate is guessed).
     """
     kw: dict[str, Any] = {"dataset_id": dataset_id, "filters": filters}
+    # Computed once here and shared (the risk scores read both).
+    limits = credit.credit_by_customer(con, as_of, **kw)
+    habits = behaviour.customer_behaviour(con, as_of, **kw)
+    scores = risk.risk_scores(con, as_of, habits=habits, limits=limits, **kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", legal_fr.MissingRateWarning)
-        work = worklist.worklist(con, as_of, **kw)
+        work = worklist.worklist(con, as_of, scores=scores, **kw)
     items, disputed = work.items, work.disputed
     totals: dict[str, dict[str, Any]] = {}
     for currency in sorted(set(items["currency"]) | set(disputed["currency"])):
@@ -747,7 +753,6 @@ def collections_view(
         stages = stages.sort_values(
             ["currency", "stage"], key=lambda s: s.map(order) if s.name == "stage" else s
         ).reset_index(drop=True)
-    habits = behaviour.customer_behaviour(con, as_of, **kw)
     worsening = habits[
         habits["trend"].map(lambda v: _none(v) is not None and float(v) >= WORSENING_MIN_DAYS)
     ]
@@ -759,9 +764,9 @@ def collections_view(
         "disputed": disputed,
         "totals": totals,
         "stages": stages,
-        "breaches": credit.limit_breaches(con, as_of, **kw),
-        "uninsured": credit.uninsured_exposure(con, as_of, **kw),
-        "uninsured_above": credit.uninsured_above(con, as_of, **kw),
+        "breaches": credit.limit_breaches(con, as_of, by_customer=limits, **kw),
+        "uninsured": credit.uninsured_exposure(con, as_of, by_customer=limits, **kw),
+        "uninsured_above": credit.uninsured_above(con, as_of, by_customer=limits, **kw),
         "threshold": UNINSURED_EXPOSURE_THRESHOLD,
         "worsening": worsening[
             [

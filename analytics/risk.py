@@ -83,6 +83,8 @@ def risk_scores(
     dataset_id: int,
     filters: Filters = NO_FILTERS,
     weights: Mapping[str, float] = RISK_WEIGHTS,
+    habits: pd.DataFrame | None = None,
+    limits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Risk score per customer and currency at ``as_of``, highest first.
 
@@ -91,6 +93,8 @@ def risk_scores(
     ``customer_id``, ``customer_name``, ``currency``, ``score``, and for each component ``c``:
     ``c_value`` (None when unknown) and ``c_points``. Null rule: an unknown component value
     gives 0 points; the score itself is always defined. Grain: customer x currency.
+    ``habits`` and ``limits``: ``behaviour.customer_behaviour`` and
+    ``credit.credit_by_customer`` at the same D and filters, when the caller already has them.
     Reference: module docstring; kpi-spec sections 2, 4, 7.
     """
     w = check_weights(weights)
@@ -102,9 +106,11 @@ def risk_scores(
     columns += [f"{c}_{s}" for c in COMPONENTS for s in ("value", "points")]
     if base.empty:
         return pd.DataFrame(columns=columns)
-    habits = behaviour.customer_behaviour(con, as_of, dataset_id=dataset_id, filters=filters)
+    if habits is None:
+        habits = behaviour.customer_behaviour(con, as_of, dataset_id=dataset_id, filters=filters)
     trend = dict(zip(habits["customer_id"], habits["trend"], strict=True))
-    limits = credit.credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
+    if limits is None:
+        limits = credit.credit_by_customer(con, as_of, dataset_id=dataset_id, filters=filters)
     use = {
         (c, k): u
         for c, k, u in zip(

@@ -67,6 +67,7 @@ def worklist(
     stages: Mapping[str, int] = DUNNING_STAGES,
     pre_reminder_days: int = PRE_REMINDER_DAYS,
     rates: pd.DataFrame | None = None,
+    scores: pd.DataFrame | None = None,
 ) -> Worklist:
     """The ranked collection worklist at ``as_of`` (see the module docstring).
 
@@ -75,7 +76,8 @@ def worklist(
     ``priority`` (float), ``rank`` (1 = first, per currency), ``penalty`` (Decimal, in the
     invoice currency; None when the rate table does not cover the delay; 0.00 when not due or
     not eligible) and ``indemnity_eur`` (40.00 for an eligible overdue invoice, else 0.00).
-    Grain: one row per open invoice. Reference: module docstring.
+    Grain: one row per open invoice. ``scores``: ``risk.risk_scores`` at the same D and
+    filters, when the caller already has them. Reference: module docstring.
     """
     thresholds = _check_stages(stages)
     sql = asof.compose(
@@ -87,7 +89,8 @@ def worklist(
     if items.empty:
         empty = items.assign(risk_score=[], priority=[], rank=[], penalty=[], indemnity_eur=[])
         return Worklist(empty, empty.copy())
-    scores = risk.risk_scores(con, as_of, dataset_id=dataset_id, filters=filters)
+    if scores is None:
+        scores = risk.risk_scores(con, as_of, dataset_id=dataset_id, filters=filters)
     score_of = {
         (c, k): s
         for c, k, s in zip(scores["customer_id"], scores["currency"], scores["score"], strict=True)

@@ -43,7 +43,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import aging, asof, credit_views, risk, schema, whatif, worklist
+from analytics import aging, asof, behaviour, credit, credit_views, risk, schema, whatif, worklist
 from analytics.config import PERIOD_DAYS, Filters
 from tests.test_golden import GOLDEN, ROOT, load_sample
 
@@ -500,3 +500,31 @@ def write_golden_file() -> None:
 
 if __name__ == "__main__":
     write_golden_file()
+
+
+def test_frames_passed_in_give_what_the_functions_compute_themselves(sample):
+    """risk_scores, worklist and the credit readers given the frames a page already holds
+    return exactly what they return when they compute those frames."""
+    con, dataset_id, _ = sample
+    kw: dict[str, Any] = {"dataset_id": dataset_id, "filters": EUR}
+    limits = credit.credit_by_customer(con, AS_OF, **kw)
+    habits = behaviour.customer_behaviour(con, AS_OF, **kw)
+    alone = risk.risk_scores(con, AS_OF, **kw)
+    shared = risk.risk_scores(con, AS_OF, habits=habits, limits=limits, **kw)
+    pd.testing.assert_frame_equal(shared, alone)
+    given = worklist.worklist(con, AS_OF, scores=shared, **kw)
+    computed = worklist.worklist(con, AS_OF, **kw)
+    pd.testing.assert_frame_equal(given.items, computed.items)
+    pd.testing.assert_frame_equal(given.disputed, computed.disputed)
+    pd.testing.assert_frame_equal(
+        credit.limit_breaches(con, AS_OF, by_customer=limits, **kw),
+        credit.limit_breaches(con, AS_OF, **kw),
+    )
+    pd.testing.assert_frame_equal(
+        credit.uninsured_above(con, AS_OF, by_customer=limits, **kw),
+        credit.uninsured_above(con, AS_OF, **kw),
+    )
+    assert credit.uninsured_exposure(
+        con, AS_OF, by_customer=limits, **kw
+    ) == credit.uninsured_exposure(con, AS_OF, **kw)
+    assert len(alone) > 100 and len(given.items) > 100
