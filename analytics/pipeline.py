@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics import ingest, mapping, quality, schema
-from analytics.store import Workspace
+from analytics.store import Workspace, memory_limit_mib
 
 # -- Limits of one load -------------------------------------------------------------------------
 #: Largest source file accepted, MiB (Streamlit's ``server.maxUploadSize`` is 200 MB).
@@ -790,6 +790,9 @@ def _apply_limits(limits: Limits) -> None:
 
 def _staging_config(limits: Limits, job: Path) -> dict[str, str]:
     duckdb_mib = max(64, int(limits.memory_mib * PARSE_DUCKDB_MEMORY_SHARE))
+    cap = memory_limit_mib()  # ENCOURS_MEMORY_LIMIT bounds the parse as well
+    if cap is not None:
+        duckdb_mib = min(duckdb_mib, max(64, cap))
     spill = job / "spill"
     spill.mkdir(exist_ok=True)
     return {

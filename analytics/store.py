@@ -124,10 +124,35 @@ def _lock_message(path: Path, msg: str) -> str:
     )
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
 def memory_limit() -> str | None:
-    """DuckDB memory limit of workspace connections from ``ENCOURS_MEMORY_LIMIT`` ("4GB")."""
+    """DuckDB memory limit of every connection Encours opens, from ``ENCOURS_MEMORY_LIMIT``
+    ("4GB", "512MiB"; DuckDB's units: KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB of
+    1024). Beyond it DuckDB spills to disk (out of core). None when unset; WorkspaceError
+    naming the variable when it is not a size."""
     value = os.environ.get("ENCOURS_MEMORY_LIMIT", "").strip()
-    return value or None
+    if not value:
+        return None
+    if not _SIZE.fullmatch(value):
+        raise WorkspaceError(
+            f"ENCOURS_MEMORY_LIMIT={value!r} is not a memory size (for example 4GB or 512MiB)"
+        )
+    return value
+
+
+def memory_limit_mib() -> int | None:
+    """:func:`memory_limit` in MiB (rounded down, at least 1)."""
+    value = memory_limit()
+    if value is None:
+        return None
+    match = _SIZE.fullmatch(value)
+    assert match is not None  # checked by memory_limit()
+    number, unit = match.groups()
+    return max(1, int(float(number) * _UNITS[(unit or "b").lower()]) // 2**20)
 
 
 def workspace_path() -> Path:
@@ -190,7 +215,8 @@ class Workspace:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.write_lock = _write_lock_for(self.path)
-        config = {"memory_limit": memory_limit()} if memory_limit() else {}
+        limit = memory_limit()
+        config = {"memory_limit": limit} if limit else {}
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:

@@ -22,6 +22,9 @@ each with the date and commit it was measured at: a 10M row measured once need n
 measured again to refresh the smaller scales.
 
 Ledgers come from ``analytics.sample.write_bench_ledger`` and are cached in ``bench/data``.
+``--memory-limit 4GB`` sets ``ENCOURS_MEMORY_LIMIT`` for every child of the run (workspace,
+parsing, bare reads, the ``kpis`` command): DuckDB then works out of core beyond it. ``--huge``
+adds 100M invoices with a 4GB limit unless another is given.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_SCALES = (100_000, 1_000_000)
 FULL_SCALES = (10_000_000,)
 HUGE_SCALES = (100_000_000,)
+#: The DuckDB memory limit of a run with the 100M scale, which must complete out of core.
+HUGE_MEMORY_LIMIT = "4GB"
 TABLES = ("invoices", "payments", "customers")
 CURRENCY = "EUR"
 GOALS = {"ingest": 1.5, "overview": 3.0, "kpis_speedup": 5.0}
@@ -106,9 +111,11 @@ _BARE_READ = "CREATE TABLE {table} AS SELECT * FROM {reader}($path)"
 
 def _bare(paths: dict[str, Path], workdir: Path, reader: str) -> None:
     from analytics import schema
+    from analytics.store import memory_limit
 
     db = workdir / "bare.duckdb"
-    con = duckdb.connect(str(db))
+    limit = memory_limit()  # the same DuckDB memory limit as the load it is compared with
+    con = duckdb.connect(str(db), config={"memory_limit": limit} if limit else {})
     try:
         for t in TABLES:
             sql = _BARE_READ.format(table=schema.table_for(t).name, reader=reader)
@@ -303,6 +310,7 @@ def _stamp() -> dict[str, Any]:
         "commit": _commit(),
         "run": _RUN["id"],
         "machine": machine(),
+        "memory_limit": os.environ.get("ENCOURS_MEMORY_LIMIT") or None,
     }
 
 
@@ -510,6 +518,8 @@ def _measured(r: dict[str, Any], machine_now: dict[str, Any] | None = None) -> s
         return "-"
     commit = r.get("commit")
     text = r["measured_at"] + (f", {commit}" if commit else "")
+    if r.get("memory_limit"):
+        text += f", DuckDB memory limit {r['memory_limit']}"
     other = r.get("machine")
     keys = ("cpus", "memory_bytes", "platform")
     if other and machine_now and any(other.get(k) != machine_now.get(k) for k in keys):
@@ -569,7 +579,16 @@ def _render_pages(
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--full", action="store_true", help="add the 10M-invoice scale")
-    p.add_argument("--huge", action="store_true", help="add the 100M-invoice scale")
+    p.add_argument(
+        "--huge",
+        action="store_true",
+        help=f"add the 100M-invoice scale (with --memory-limit {HUGE_MEMORY_LIMIT} unless given)",
+    )
+    p.add_argument(
+        "--memory-limit",
+        help="DuckDB memory limit of every connection of the run (ENCOURS_MEMORY_LIMIT, e.g. "
+        "4GB): beyond it DuckDB works out of core; the pandas reference has no such limit",
+    )
     p.add_argument("--scales", type=int, nargs="+", help="invoice counts (replaces defaults)")
     p.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     p.add_argument("--data-dir", type=Path, default=BENCH_DIR / "data")
@@ -603,6 +622,15 @@ def main(argv: list[str] | None = None) -> int:
     _RUN["id"] = uuid.uuid4().hex[:12]
     if args.runs < 1:
         raise SystemExit("--runs must be at least 1")
+    limit = args.memory_limit or (HUGE_MEMORY_LIMIT if args.huge else None)
+    if limit:
+        os.environ["ENCOURS_MEMORY_LIMIT"] = limit  # every child process inherits it
+        from analytics.store import WorkspaceError, memory_limit
+
+        try:
+            memory_limit()
+        except WorkspaceError as exc:
+            raise SystemExit(f"--memory-limit: {exc}") from None
     scales = list(args.scales or DEFAULT_SCALES)
     if args.full or args.huge:
         scales += FULL_SCALES

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import main, render
 from bench.pages import app_pages
 
 
-def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Path) -> None:
+def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ENCOURS_MEMORY_LIMIT", raising=False)  # restored after the test
     data, out = tmp_path / "data", tmp_path / "out"
     dirs = ["--data-dir", str(data), "--out-dir", str(out)]
     assert main(["--scales", "500", "--runs", "1", "--page-scales", "500", *dirs]) == 0
@@ -50,14 +55,27 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(tmp_path: Pa
     kept.write_text(json.dumps(earlier))
     again = tmp_path / "again"
     args = ["--scales", "500", "--runs", "1", "--data-dir", str(data), "--out-dir", str(again)]
-    assert main([*args, "--keep", str(kept), "--page-scales", "none"]) == 0
+    # It runs under a DuckDB memory limit, which every child inherits and the row records.
+    limited = ["--memory-limit", "256MiB"]
+    assert main([*args, "--keep", str(kept), "--page-scales", "none", *limited]) == 0
     merged = json.loads((again / "results.json").read_text())
     assert [x["invoices"] for x in merged["results"]] == [400, 500]
     assert merged["results"][0]["run"] == "earlier"
     assert merged["results"][1]["run"] != r["run"]
+    assert merged["results"][1]["memory_limit"] == "256MiB"
+    assert r["memory_limit"] is None
     assert merged["pages"] == doc["pages"]
     text = (again / "RESULTS.md").read_text()
     assert "| 400 | " in text and "another run (`--keep`)" in text
+    assert text.count("DuckDB memory limit 256MiB") == 1
+
+
+def test_a_memory_limit_that_is_not_a_size_stops_the_benchmark_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ENCOURS_MEMORY_LIMIT", raising=False)
+    with pytest.raises(SystemExit, match="--memory-limit: ENCOURS_MEMORY_LIMIT='lots'"):
+        main(["--memory-limit", "lots", "--out-dir", str(tmp_path), "--page-scales", "none"])
 
 
 def test_a_report_written_before_any_scale_is_measured_renders_its_pages_alone() -> None:

@@ -215,3 +215,17 @@ def write_golden_files() -> None:
 
 if __name__ == "__main__":
     write_golden_files()
+
+
+def test_the_sample_gives_the_golden_figures_under_a_small_memory_limit(tmp_path, monkeypatch):
+    """ENCOURS_MEMORY_LIMIT bounds DuckDB in the workspace and in the parsing child; under
+    128 MiB the sample loads and its figures are those of the golden file."""
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "128MiB")
+    ws, report = load_sample(tmp_path / "w.duckdb")
+    try:
+        limit = ws.cursor().execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert limit == "128.0 MiB"
+        d = AS_OF_DATES[0]
+        assert figures(ws, report, d) == json.loads(golden_path(d).read_text())
+    finally:
+        ws.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics import pipeline
 from analytics.ingest import IngestError
 from analytics.pipeline import InputFile, LoadError, load_files
 from analytics.store import Workspace
@@ -223,3 +224,21 @@ def test_payments_naming_an_unknown_invoice_are_kept_and_flagged(ws: Workspace, 
     assert report.rows_loaded == 2
     flags = ws.quality_flags(report.dataset_id)
     assert "refers to an invoice not in the ledger" in flags["flag"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        (None, "4096MiB"),  # half of the default 8192 MiB the parsing child may use
+        ("1GiB", "1024MiB"),  # ENCOURS_MEMORY_LIMIT below that share bounds the parse too
+        ("64GiB", "4096MiB"),  # above it, the share stands
+        ("10MiB", "64MiB"),  # never below 64 MiB
+    ],
+)
+def test_the_parse_runs_under_the_memory_limit_too(monkeypatch, tmp_path, limit, expected):
+    if limit is None:
+        monkeypatch.delenv("ENCOURS_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", limit)
+    config = pipeline._staging_config(pipeline.DEFAULT_LIMITS, tmp_path)
+    assert config["memory_limit"] == expected

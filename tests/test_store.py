@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from analytics import store
 from analytics.store import ReconciliationError, Workspace, WorkspaceError, workspace_path
 
 
@@ -128,3 +129,41 @@ def test_a_second_process_gets_a_clear_message_while_the_workspace_is_in_use(tmp
         proc.stdin.write("\n")
         proc.stdin.flush()
         proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("text", "mib"),
+    [
+        ("4GB", 3814),  # 4 x 10^9 bytes / 2^20 = 3814.7
+        ("512MiB", 512),
+        ("1.5GiB", 1536),
+        ("2 gb", 1907),  # 2 x 10^9 / 2^20 = 1907.3
+        ("100", 1),  # bytes: under one MiB, at least 1
+    ],
+)
+def test_the_memory_limit_is_read_in_duckdbs_units(monkeypatch, text, mib):
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", text)
+    assert store.memory_limit() == text
+    assert store.memory_limit_mib() == mib
+
+
+def test_no_memory_limit_when_the_variable_is_unset_or_blank(monkeypatch):
+    monkeypatch.delenv("ENCOURS_MEMORY_LIMIT", raising=False)
+    assert store.memory_limit() is None and store.memory_limit_mib() is None
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "  ")
+    assert store.memory_limit() is None
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused_with_the_variable_named(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "lots")
+    with pytest.raises(WorkspaceError, match="ENCOURS_MEMORY_LIMIT='lots' is not a memory size"):
+        Workspace(tmp_path / "w.duckdb")
+
+
+def test_the_workspace_runs_under_the_memory_limit(monkeypatch, tmp_path):
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "300MiB")
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        got = ws.cursor().execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert got == "300.0 MiB"
