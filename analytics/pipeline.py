@@ -241,6 +241,12 @@ def stage_files(
             names = ", ".join(f"{s.file} ({s.table})" for s in staged)
             raise LoadError(f"no invoices file among {names}: the ledger needs one")
         quality.reject_duplicates(con, staged)
+        # The text of every rejected row is in its staged table: the raw tables, the largest
+        # of the staging (every field as text), are no longer needed.
+        for s in staged:
+            if s.raw_table is not None:
+                con.execute("DROP TABLE " + s.raw_table)
+                s.raw_table = None
     except Exception:
         con.close()
         raise
@@ -732,7 +738,9 @@ def _error_to_json(exc: BaseException) -> dict:
         and ("File too large" in text or "max_temp_directory_size" in text)
     ):
         return {"kind": "disk"}
-    if isinstance(exc, MemoryError | duckdb.OutOfMemoryException):
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return {"kind": "duckdb_memory"}
+    if isinstance(exc, MemoryError):
         return {"kind": "memory"}
     return {"kind": "other", "type": type(exc).__name__, "message": str(exc)}
 
@@ -746,6 +754,12 @@ def _error_from_json(e: dict, who: str, limits: Limits) -> Exception:
     if kind == "disk":
         return LoadError(
             f"{who}: the parse exceeded the {limits.disk_mib} MiB disk limit; nothing was loaded"
+        )
+    if kind == "duckdb_memory":
+        capped = " (ENCOURS_MEMORY_LIMIT)" if memory_limit_mib() is not None else ""
+        return LoadError(
+            f"{who}: the parse exceeded its memory limit ({_parse_duckdb_mib(limits)} MiB for "
+            f"its database{capped}, {limits.memory_mib} MiB in all); nothing was loaded"
         )
     if kind == "memory":
         return LoadError(
@@ -788,15 +802,21 @@ def _apply_limits(limits: Limits) -> None:
         resource.setrlimit(which, (value, hard))
 
 
-def _staging_config(limits: Limits, job: Path) -> dict[str, str]:
+def _parse_duckdb_mib(limits: Limits) -> int:
+    """The memory DuckDB may use in the parsing child: its share of the child's memory, and
+    no more than ``ENCOURS_MEMORY_LIMIT``; at least 64 MiB."""
     duckdb_mib = max(64, int(limits.memory_mib * PARSE_DUCKDB_MEMORY_SHARE))
-    cap = memory_limit_mib()  # ENCOURS_MEMORY_LIMIT bounds the parse as well
+    cap = memory_limit_mib()
     if cap is not None:
         duckdb_mib = min(duckdb_mib, max(64, cap))
+    return duckdb_mib
+
+
+def _staging_config(limits: Limits, job: Path) -> dict[str, str]:
     spill = job / "spill"
     spill.mkdir(exist_ok=True)
     return {
-        "memory_limit": f"{duckdb_mib}MiB",
+        "memory_limit": f"{_parse_duckdb_mib(limits)}MiB",
         "temp_directory": str(spill),
         "max_temp_directory_size": f"{limits.disk_mib}MiB",
     }

@@ -472,12 +472,15 @@ def flag_rows(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> str:
         for s in staged:
             if s.table not in ("payments", "write_offs") or "invoice_id" not in s.mapping.matches:
                 continue
+            # An anti join (not NOT EXISTS) so that DuckDB may spill it to disk.
             sql = (
                 "INSERT INTO _flags SELECT t.source_file, ?, t.line_no, "
                 "'refers to an invoice not in the ledger', 'invoice ' || t.invoice_id FROM "
                 + s.typed
-                + " t WHERE t.reason IS NULL AND t.invoice_id IS NOT NULL AND NOT "
-                "EXISTS (SELECT 1 FROM (" + inv_union + ") i WHERE i.invoice_id = t.invoice_id)"
+                + " t ANTI JOIN ("
+                + inv_union
+                + ") i ON i.invoice_id = t.invoice_id "
+                "WHERE t.reason IS NULL AND t.invoice_id IS NOT NULL"
             )
             con.execute(sql, [s.table])
     return "_flags"

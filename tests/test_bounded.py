@@ -9,8 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from analytics import pipeline
 from analytics.ingest import IngestError
 from analytics.pipeline import InputFile, Limits, LoadError, load_files, preview_file
 from analytics.store import Workspace
@@ -176,3 +178,18 @@ def test_a_preview_uses_the_mapping_saved_for_those_headers(ws, tmp_path):
 def test_a_preview_respects_the_size_limit(ws):
     with pytest.raises(LoadError, match=r"sage_fr_cp1252\.csv: .*MiB limit"):
         preview_file(ws, InputFile(SMALL), limits=Limits(max_file_mib=0.0001))
+
+
+def test_a_parse_over_the_database_memory_limit_says_which_limits_hold(monkeypatch):
+    """DuckDB's out-of-memory error in the child names both limits and the variable."""
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "256MiB")
+    limits = Limits(memory_mib=1000)
+    error = pipeline._error_to_json(duckdb.OutOfMemoryException("failed to pin block"))
+    message = str(pipeline._error_from_json(error, "factures.csv", limits))
+    assert message == (
+        "factures.csv: the parse exceeded its memory limit (256 MiB for its database "
+        "(ENCOURS_MEMORY_LIMIT), 1000 MiB in all); nothing was loaded"
+    )
+    monkeypatch.delenv("ENCOURS_MEMORY_LIMIT")
+    message = str(pipeline._error_from_json(error, "factures.csv", limits))
+    assert "(500 MiB for its database, 1000 MiB in all)" in message

@@ -242,3 +242,17 @@ def test_the_parse_runs_under_the_memory_limit_too(monkeypatch, tmp_path, limit,
         monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", limit)
     config = pipeline._staging_config(pipeline.DEFAULT_LIMITS, tmp_path)
     assert config["memory_limit"] == expected
+
+
+def test_the_raw_text_tables_are_dropped_once_the_files_are_staged():
+    """Every field as text is the largest part of the staging; once the rows are typed and the
+    duplicates found (their raw lines kept), the raw tables go."""
+    files = [InputFile(p) for p in sorted((DATA.parent.parent / "data" / "sample").glob("*.csv"))]
+    con, staged, _ = pipeline.stage_files(files)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert all(s.raw_table is None for s in staged)
+        assert not any(t.startswith("raw_") for t in tables)
+        assert {s.typed for s in staged} <= tables
+    finally:
+        con.close()
