@@ -317,7 +317,10 @@ def query_frame(
     gives: Decimal and date objects, int64 for whole numbers, float64 for whole numbers with a
     NULL, ``None`` throughout a column of NULLs. Results of the usual types are read through
     Arrow, four to five times faster on large results than a Python tuple per row; other types
-    (lists, HUGEINT, intervals...) and empty results go row by row.
+    (lists, HUGEINT, intervals...) and empty results go row by row. A relation is planned once
+    more than ``execute()`` (about 6 ms on a 1M-invoice ledger); the Arrow copy of an
+    ``execute()`` result would save that but DuckDB warns on it, and warnings are errors in
+    places (the legal tests check none is raised).
     """
     con.complete()  # a relation may not start while an execute() result is pending
     rel = con.sql(sql, params=params)
