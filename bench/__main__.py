@@ -508,7 +508,7 @@ def render(doc: dict[str, Any]) -> str:
             "see the measured column.",
         ]
     lines += _render_pages(doc.get("pages", []), m)
-    lines += ["", "Raw figures (every run): `bench/results.json`.", ""]
+    lines += ["", "Raw figures (every run): `results.json` beside this file.", ""]
     return "\n".join(lines)
 
 
