@@ -58,6 +58,8 @@ HUGE_MEMORY_LIMIT = "4GB"
 TABLES = ("invoices", "payments", "customers")
 CURRENCY = "EUR"
 GOALS = {"ingest": 1.5, "overview": 3.0, "kpis_speedup": 5.0}
+#: The pandas reference may use this share of the machine's memory (its address space).
+PANDAS_MEMORY_SHARE = 0.75
 
 
 def _as_of() -> date:
@@ -152,15 +154,35 @@ def _high_water(pid: int) -> int:
     return 0
 
 
-def _child(cmd: list[str], poll_s: float = 0.01) -> tuple[float, int]:
+def _address_space_limit(limit: int | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` capping the child's address space at ``limit`` bytes (None: no cap)."""
+    if limit is None:
+        return None
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def _child(
+    cmd: list[str], poll_s: float = 0.01, address_space: int | None = None
+) -> tuple[float, int]:
     """Run ``cmd``; its wall time (s) and peak resident memory (bytes).
 
     The peak is the child's VmHWM read every ``poll_s`` while it runs (ru_maxrss of a child
     also counts the memory of the parent it was forked from); without /proc, ru_maxrss.
+    ``address_space`` caps the child's address space (RLIMIT_AS, bytes): beyond it the child
+    fails with a memory error instead of exhausting the machine.
     """
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=_address_space_limit(address_space),  # noqa: PLW1509
+        )
         peak = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -177,8 +199,15 @@ def _child(cmd: list[str], poll_s: float = 0.01) -> tuple[float, int]:
     return elapsed, peak or usage.ru_maxrss * 1024
 
 
-def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
-    """Every measurement of one scale; medians in seconds, memory in bytes."""
+def measure_scale(
+    n: int, data_dir: Path, runs: int, save: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
+    """Every measurement of one scale; medians in seconds, memory in bytes.
+
+    ``save`` receives what is measured so far after each section (a. CSV, a. Parquet, b.), so
+    that a long scale that stops keeps its finished sections.
+    """
+    save = save or (lambda _: None)
     from analytics import itemcache, kpis, legal_fr
     from analytics.config import Filters
     from analytics.pipeline import LARGE_LIMITS, InputFile, load_files
@@ -193,6 +222,7 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
         out["rows"] = {
             t: int(con.execute(count, {"path": str(parquet[t])}).fetchall()[0][0]) for t in TABLES
         }
+    save(out)
     with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
         work = Path(tmp)
         for fmt, paths, reader in (("csv", csv, "read_csv"), ("parquet", parquet, "read_parquet")):
@@ -205,6 +235,7 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
                 "runs_load_s": load_all,
                 "runs_bare_s": bare_all,
             }
+            save(out)
         with Workspace(work / "kpi.duckdb") as ws:
             report = load_files(
                 ws, [InputFile(csv[t], table=t) for t in TABLES], limits=LARGE_LIMITS
@@ -251,6 +282,7 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
                 "runs_core_cold_s": core_cold_all,
                 "runs_bare_aging_s": ag_all,
             }
+            save(out)
     kpis_cmd = [
         sys.executable, "-m", "analytics", "kpis",
         "--invoices", str(csv["invoices"]), "--payments", str(csv["payments"]),
@@ -261,25 +293,62 @@ def measure_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
         sys.executable, "-m", "bench.pandas_kpis",
         str(csv["invoices"]), str(csv["payments"]), as_of.isoformat(), CURRENCY,
     ]  # fmt: skip
-    k_runs = [_child(kpis_cmd) for _ in range(runs)]
-    p_runs = [_child(pandas_cmd) for _ in range(runs)]
-    k = statistics.median(t for t, _ in k_runs)
-    p = statistics.median(t for t, _ in p_runs)
-    out["kpis_command"] = {
-        "kpis_s": k,
-        "pandas_s": p,
-        "speedup": p / k,
-        "kpis_peak_rss": max(m for _, m in k_runs),
-        "pandas_peak_rss": max(m for _, m in p_runs),
-        "runs_kpis_s": [t for t, _ in k_runs],
-        "runs_pandas_s": [t for t, _ in p_runs],
+    out["kpis_command"] = compare_commands(kpis_cmd, pandas_cmd, runs)
+    return out
+
+
+def _pandas_address_space() -> int | None:
+    """The pandas reference's address-space cap: PANDAS_MEMORY_SHARE of the machine's memory."""
+    total = machine()["memory_bytes"]
+    return int(total * PANDAS_MEMORY_SHARE) if total else None
+
+
+def _runs_of(cmd: list[str], runs: int, address_space: int | None = None) -> dict[str, Any]:
+    """``runs`` runs of ``cmd``: median wall time, peak memory and every time; or, when a run
+    fails, the time it ran and its error (the later runs are not tried)."""
+    done: list[tuple[float, int]] = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        try:
+            done.append(_child(cmd, address_space=address_space))
+        except RuntimeError as exc:
+            return {"error": str(exc), "failed_after_s": time.perf_counter() - t0}
+    return {
+        "s": statistics.median(t for t, _ in done),
+        "peak_rss": max(m for _, m in done),
+        "runs_s": [t for t, _ in done],
     }
+
+
+def compare_commands(kpis_cmd: list[str], pandas_cmd: list[str], runs: int) -> dict[str, Any]:
+    """Section c: the ``kpis`` command against the pandas reference. The reference runs under
+    an address-space cap (:func:`_pandas_address_space`): on a ledger larger than the machine
+    can hold in pandas it fails with a memory error, which is reported, instead of exhausting
+    the machine; a failed side has no median and no speed-up."""
+    k = _runs_of(kpis_cmd, runs)
+    cap = _pandas_address_space()
+    p = _runs_of(pandas_cmd, runs, cap)
+    out: dict[str, Any] = {"pandas_address_space": cap}
+    for side, r in (("kpis", k), ("pandas", p)):
+        if "error" in r:
+            out[f"{side}_error"] = r["error"]
+            out[f"{side}_failed_after_s"] = r["failed_after_s"]
+        else:
+            out[f"{side}_s"] = r["s"]
+            out[f"{side}_peak_rss"] = r["peak_rss"]
+            out[f"runs_{side}_s"] = r["runs_s"]
+    if "kpis_s" in out and "pandas_s" in out:
+        out["speedup"] = out["pandas_s"] / out["kpis_s"]
     return out
 
 
 def _worker(argv: list[str]) -> int:
     n, data_dir, runs, out = int(argv[0]), Path(argv[1]), int(argv[2]), Path(argv[3])
-    out.write_text(json.dumps(measure_scale(n, data_dir, runs)))
+
+    def save(partial: dict[str, Any]) -> None:
+        _write_atomic(out, json.dumps(partial))
+
+    save(measure_scale(n, data_dir, runs, save))
     return 0
 
 
@@ -344,9 +413,24 @@ def run_pages(scale: int | None, data_dir: Path, runs: int) -> dict[str, Any]:
 
 
 def run_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
-    """Measure one scale in a child process; adds its wall time and peak memory."""
+    """Measure one scale in a child process; adds its wall time and peak memory.
+
+    When the child fails, the row keeps the sections it finished and says why it stopped
+    (``error``; no peak memory then)."""
     cmd = [sys.executable, "-m", "bench", "--worker", str(n), str(data_dir), str(runs)]
-    result, elapsed, peak = _child_json(cmd)
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        result_file = Path(f.name)
+    t0 = time.perf_counter()
+    try:
+        elapsed, peak = _child([*cmd, str(result_file)])
+        result = json.loads(result_file.read_text())
+    except RuntimeError as exc:
+        text = result_file.read_text() if result_file.exists() else ""
+        done = json.loads(text) if text.strip() else {}
+        result = {**done, "invoices": n, "error": _error_line(str(exc))}
+        elapsed, peak = time.perf_counter() - t0, None
+    finally:
+        result_file.unlink(missing_ok=True)
     return {**result, "peak_rss": peak, "scale_wall_s": elapsed, **_stamp()}
 
 
@@ -374,11 +458,22 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _slopes(results: list[dict[str, Any]], key: str, field: str) -> list[float | None]:
-    out: list[float | None] = [None] if results else []
-    for a, b in zip(results, results[1:], strict=False):
-        ta, tb = a[key][field], b[key][field]
-        out.append(math.log(tb / ta) / math.log(b["invoices"] / a["invoices"]))
+def _having(results: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The rows that measured section ``key`` (a scale that stopped lacks its later ones)."""
+    return [r for r in results if key in r]
+
+
+def _slopes(results: list[dict[str, Any]], key: str, field: str) -> dict[int, str]:
+    """Per scale, the slope of ``key.field`` against the previous scale that measured it."""
+    out: dict[int, str] = {}
+    previous = None
+    for r in _having(results, key):
+        value = None
+        if previous is not None:
+            ta, tb = previous[key][field], r[key][field]
+            value = math.log(tb / ta) / math.log(r["invoices"] / previous["invoices"])
+        out[r["invoices"]] = _slope_cell(value, r, previous)
+        previous = r
     return out
 
 
@@ -397,8 +492,15 @@ def _gib(n: int | None) -> str:
     return "n/a" if n is None else f"{n / 2**30:.2f} GiB"
 
 
-def _mib(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB"
+def _mib(n: int | None) -> str:
+    return "-" if n is None else f"{n / 2**20:,.0f} MiB"
+
+
+def _error_line(error: str) -> str:
+    """The last non-empty line of a child's error (its exception), shortened."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    last = lines[-1] if lines else error
+    return last if len(last) <= 200 else last[:197] + "..."
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -423,6 +525,8 @@ def render(doc: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in res:
+        if "ingest_csv" not in r or "ingest_parquet" not in r:
+            continue
         c, p = r["ingest_csv"], r["ingest_parquet"]
         lines.append(
             f"| {r['invoices']:,} | {sum(r['rows'].values()):,} | {c['load_files_s']:.2f} s "
@@ -447,7 +551,7 @@ def render(doc: dict[str, Any]) -> str:
         "| ratio warm |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in res:
+    for r in _having(res, "overview"):
         o = r["overview"]
         core = (
             f"| {o['core_cold_s'] * 1000:.0f} ms | {o['core_s'] * 1000:.0f} ms "
@@ -461,24 +565,7 @@ def render(doc: dict[str, Any]) -> str:
             f"| {o['overview_s'] * 1000:.0f} ms | {o['legal_warm_s'] * 1000:.0f} ms "
             f"| {o['ratio_cold']:.1f}x | {o['ratio']:.1f}x " + core
         )
-    lines += [
-        "",
-        "## c. The `kpis` command against a pandas notebook (goal >= 5x faster)",
-        "",
-        "Both are whole processes (interpreter start, reading the CSV files, the figures). "
-        "The pandas reference (`bench/pandas_kpis.py`) computes AR, the buckets, period DSO and "
-        "the top-10 share only, and does not allocate customer-level payments.",
-        "",
-        "| invoices | `kpis` command | pandas | speed-up | peak memory kpis | peak memory pandas |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in res:
-        k = r["kpis_command"]
-        lines.append(
-            f"| {r['invoices']:,} | {k['kpis_s']:.2f} s | {k['pandas_s']:.2f} s "
-            f"| {k['speedup']:.2f}x | {_mib(k['kpis_peak_rss'])} "
-            f"| {_mib(k['pandas_peak_rss'])} |"
-        )
+    lines += _render_commands(res)
     csv_slope = _slopes(res, "ingest_csv", "load_files_s")
     ov_slope = _slopes(res, "overview", "overview_s")
     lines += [
@@ -492,15 +579,17 @@ def render(doc: dict[str, Any]) -> str:
         "| scale wall time | measured |",
         "|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for i, (r, s1, s2) in enumerate(zip(res, csv_slope, ov_slope, strict=True)):
-        previous = res[i - 1] if i else None
-        rows = sum(r["rows"].values())
-        per_m = r["ingest_csv"]["load_files_s"] / rows * 1e6
+    for r in res:
+        per_m = "-"
+        if "ingest_csv" in r:
+            per_m = f"{r['ingest_csv']['load_files_s'] / sum(r['rows'].values()) * 1e6:.2f} s"
+        n = r["invoices"]
         lines.append(
-            f"| {r['invoices']:,} | {_mib(r['peak_rss'])} | {per_m:.2f} s "
-            f"| {_slope_cell(s1, r, previous)} | {_slope_cell(s2, r, previous)} "
+            f"| {n:,} | {_mib(r['peak_rss'])} | {per_m} "
+            f"| {csv_slope.get(n, '-')} | {ov_slope.get(n, '-')} "
             f"| {r['scale_wall_s']:.0f} s | {_measured(r, m)} |"
         )
+    lines += [f"- Stopped at {r['invoices']:,}: {r['error']}" for r in res if r.get("error")]
     if any(not _same_run(a, b) for a, b in zip(res, res[1:], strict=False)):
         lines += [
             "",
@@ -510,6 +599,47 @@ def render(doc: dict[str, Any]) -> str:
     lines += _render_pages(doc.get("pages", []), m)
     lines += ["", "Raw figures (every run): `results.json` beside this file.", ""]
     return "\n".join(lines)
+
+
+def _render_commands(res: list[dict[str, Any]]) -> list[str]:
+    """Section c: one row per scale; a side that failed shows how long it ran, and why."""
+    lines = [
+        "",
+        "## c. The `kpis` command against a pandas notebook (goal >= 5x faster)",
+        "",
+        "Both are whole processes (interpreter start, reading the CSV files, the figures). "
+        "The pandas reference (`bench/pandas_kpis.py`) computes AR, the buckets, period DSO and "
+        "the top-10 share only, and does not allocate customer-level payments.",
+        "",
+        "| invoices | `kpis` command | pandas | speed-up | peak memory kpis | peak memory pandas |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    failures: list[str] = []
+    for r in _having(res, "kpis_command"):
+        k = r["kpis_command"]
+        cells = []
+        for side in ("kpis", "pandas"):
+            if f"{side}_error" in k:
+                failures.append(f"{r['invoices']:,}, {side}: {_error_line(k[f'{side}_error'])}")
+                cells.append(f"failed after {k[f'{side}_failed_after_s']:.0f} s")
+            else:
+                cells.append(f"{k[f'{side}_s']:.2f} s")
+        speedup = f"{k['speedup']:.2f}x" if "speedup" in k else "-"
+        lines.append(
+            f"| {r['invoices']:,} | {cells[0]} | {cells[1]} | {speedup} "
+            f"| {_mib(k.get('kpis_peak_rss'))} | {_mib(k.get('pandas_peak_rss'))} |"
+        )
+    caps = {r["kpis_command"].get("pandas_address_space") for r in _having(res, "kpis_command")}
+    if caps - {None}:
+        cap = max(caps - {None})
+        lines += [
+            "",
+            f"The pandas reference runs with its address space capped at {_gib(cap)} "
+            f"({PANDAS_MEMORY_SHARE:.0%} of the machine's memory), so that a ledger pandas "
+            "cannot hold fails with a memory error instead of exhausting the machine.",
+        ]
+    lines += [f"- Failed at {f}" for f in failures]
+    return lines
 
 
 def _measured(r: dict[str, Any], machine_now: dict[str, Any] | None = None) -> str:
@@ -630,6 +760,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             memory_limit()
         except WorkspaceError as exc:
+            del os.environ["ENCOURS_MEMORY_LIMIT"]
             raise SystemExit(f"--memory-limit: {exc}") from None
     scales = list(args.scales or DEFAULT_SCALES)
     if args.full or args.huge:

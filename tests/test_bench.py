@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
+import bench.__main__ as bench_main
 from bench.__main__ import main, render
 from bench.pages import app_pages
 
@@ -76,6 +80,7 @@ def test_a_memory_limit_that_is_not_a_size_stops_the_benchmark_before_it_starts(
     monkeypatch.delenv("ENCOURS_MEMORY_LIMIT", raising=False)
     with pytest.raises(SystemExit, match="--memory-limit: ENCOURS_MEMORY_LIMIT='lots'"):
         main(["--memory-limit", "lots", "--out-dir", str(tmp_path), "--page-scales", "none"])
+    assert "ENCOURS_MEMORY_LIMIT" not in os.environ  # the children of later runs are unlimited
 
 
 def test_a_report_written_before_any_scale_is_measured_renders_its_pages_alone() -> None:
@@ -108,3 +113,65 @@ def test_a_report_written_before_any_scale_is_measured_renders_its_pages_alone()
     text = render(doc)
     assert "| overview | 1.50 s | 310 ms (over) |" in text
     assert "bundled sample 2026-11-23 20:00 UTC, abc1234, peak memory 256 MiB" in text
+
+
+def test_a_reference_that_runs_out_of_memory_under_its_cap_is_reported_as_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a scale pandas cannot hold (100M invoices need several times this machine's memory),
+    the reference fails with a memory error under its address-space cap; the comparison keeps
+    the kpis command's figures, gives no speed-up and says why."""
+    cap = 2**30
+    monkeypatch.setattr(bench_main, "_pandas_address_space", lambda: cap)
+    ok = [sys.executable, "-c", "pass"]
+    greedy = [sys.executable, "-c", "block = bytearray(2 * 2**30)"]  # 2 GiB under a 1 GiB cap
+    out = bench_main.compare_commands(ok, greedy, runs=2)
+    assert out["pandas_address_space"] == cap
+    assert len(out["runs_kpis_s"]) == 2 and out["kpis_s"] > 0 and out["kpis_peak_rss"] > 0
+    assert "MemoryError" in out["pandas_error"] and out["pandas_failed_after_s"] > 0
+    assert "speedup" not in out and "pandas_s" not in out
+    # Without the cap the same allocation succeeds: the failure is the cap's.
+    monkeypatch.setattr(bench_main, "_pandas_address_space", lambda: None)
+    assert "speedup" in bench_main.compare_commands(ok, greedy, runs=1)
+    # The report's row: the kpis figure, "failed after" for pandas, no speed-up, the reason.
+    row = {"invoices": 100_000_000, "kpis_command": out}
+    lines = bench_main._render_commands([row])
+    assert any(line.startswith("| 100,000,000 | ") and "| failed after " in line for line in lines)
+    assert any("| - | " in line for line in lines if line.startswith("| 100,000,000"))
+    assert any(line.startswith("- Failed at 100,000,000, pandas: MemoryError") for line in lines)
+    assert any("capped at 1.00 GiB (75% of the machine's memory)" in line for line in lines)
+
+
+def test_a_scale_that_stops_keeps_its_finished_sections_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long scale saves each section as it ends: when a later one fails (here the Parquet
+    invoices lack their amount column, so loading them is refused), the row keeps the CSV
+    ingest, has no later section, and the report says where and why it stopped."""
+    monkeypatch.delenv("ENCOURS_MEMORY_LIMIT", raising=False)
+    data = tmp_path / "data"
+    parquet = bench_main.ledger(data, 500, "parquet")["invoices"]
+    bench_main.ledger(data, 500, "csv")
+    with duckdb.connect() as con:
+        frame = con.sql(
+            "SELECT * EXCLUDE (amount) FROM read_parquet($p)", params={"p": str(parquet)}
+        )
+        frame.write_parquet(str(tmp_path / "no_amount.parquet"))
+    (tmp_path / "no_amount.parquet").replace(parquet)
+    row = bench_main.run_scale(500, data, runs=1)
+    assert row["ingest_csv"]["ratio"] > 0 and row["rows"]["invoices"] == 500
+    assert "ingest_parquet" not in row and "overview" not in row and "kpis_command" not in row
+    assert "amount" in row["error"] and row["peak_rss"] is None and row["scale_wall_s"] > 0
+    doc = {
+        "command": "python -m bench",
+        "runs": 1,
+        "as_of": "2026-10-31",
+        "machine": bench_main.machine(),
+        "results": [row],
+        "pages": [],
+    }
+    text = render(doc)
+    assert f"- Stopped at 500: {row['error']}" in text
+    per_million = row["ingest_csv"]["load_files_s"] / sum(row["rows"].values()) * 1e6
+    assert f"| 500 | - | {per_million:.2f} s | - | - | " in text
+    assert "| 500 | 500 |" not in text  # no ingest row without both formats
