@@ -33,6 +33,7 @@ used as SQL identifiers; values are bound as parameters.
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 import tempfile
 import threading
@@ -59,7 +60,8 @@ COLUMNS = (
     "collective_procedure, kind, as_of"
 )
 
-_FILTERS = """(len(CAST($f_segment AS VARCHAR[])) = 0
+#: The filters of a query over cached rows (parameters of :func:`analytics.asof.filter_params`).
+FILTERS_SQL = """(len(CAST($f_segment AS VARCHAR[])) = 0
        OR list_contains(CAST($f_segment AS VARCHAR[]), segment))
   AND (len(CAST($f_entity AS VARCHAR[])) = 0
        OR list_contains(CAST($f_entity AS VARCHAR[]), entity))
@@ -90,6 +92,16 @@ _CLEAR_TOTALS = f"DELETE FROM {CACHE_DB}.totals"
 _FORGET_TOTALS = f"DELETE FROM {CACHE_DB}.totals WHERE dataset_id = $dataset_id"
 #: At most this many remembered totals (a few bytes each); beyond, they are all forgotten.
 MAX_TOTALS = 10_000
+#: Tables derived from a pair's open items (late-payment penalties per invoice, ...), dropped
+#: with the pair.
+_CREATE_DERIVED = (
+    f"CREATE TABLE IF NOT EXISTS {CACHE_DB}.derived (entry INTEGER, key VARCHAR, name VARCHAR)"
+)
+_FIND_DERIVED = f"SELECT name FROM {CACHE_DB}.derived WHERE entry = $entry AND key = $key"
+_COUNT_DERIVED = f"SELECT count(*) FROM {CACHE_DB}.derived WHERE entry = $entry"
+_ADD_DERIVED = f"INSERT INTO {CACHE_DB}.derived VALUES ($entry, $key, $name)"
+_DERIVED_OF = f"SELECT name FROM {CACHE_DB}.derived WHERE entry = $entry"
+_FORGET_DERIVED = f"DELETE FROM {CACHE_DB}.derived WHERE entry = $entry"
 _IS_ENABLED = "SELECT count(*) FROM duckdb_databases() WHERE database_name = $name"
 _FIND = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset_id AND as_of = $as_of"
 _NEXT = f"SELECT COALESCE(MAX(entry), 0) + 1, COALESCE(MAX(used), 0) + 1 FROM {CACHE_DB}.entries"
@@ -123,7 +135,7 @@ def _table(entry: int) -> str:
 def _cached_sql(entry: int) -> str:
     return (
         f"SELECT {COLUMNS} FROM {_table(entry)}\n"
-        f"WHERE dataset_id = $dataset_id AND as_of = CAST($as_of AS DATE)\n  AND {_FILTERS}"
+        f"WHERE dataset_id = $dataset_id AND as_of = CAST($as_of AS DATE)\n  AND {FILTERS_SQL}"
     )
 
 
@@ -144,6 +156,7 @@ def enable(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(_ATTACH_MEMORY)
         con.execute(_CREATE_ENTRIES)
         con.execute(_CREATE_TOTALS)
+        con.execute(_CREATE_DERIVED)
 
 
 def enabled(con: duckdb.DuckDBPyConnection) -> bool:
@@ -192,9 +205,20 @@ def _evict(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _drop(con: duckdb.DuckDBPyConnection, entry: int) -> None:
+    for (name,) in con.execute(_DERIVED_OF, {"entry": int(entry)}).fetchall():
+        drop = f"DROP TABLE IF EXISTS {CACHE_DB}.{_derived_name(name)}"
+        con.execute(drop)
+    con.execute(_FORGET_DERIVED, {"entry": int(entry)})
     drop = f"DROP TABLE IF EXISTS {_table(entry)}"
     con.execute(drop)
     con.execute(_FORGET, {"entry": int(entry)})
+
+
+def _derived_name(name: str) -> str:
+    """A derived table's name as stored: only names generated here (``dv_<entry>_<n>``)."""
+    if not re.fullmatch(r"dv_[0-9]+_[0-9]+", name):
+        raise ValueError(f"not a derived table of the cache: {name!r}")
+    return name
 
 
 def items_sql(
@@ -218,6 +242,44 @@ def items_sql(
             used = con.execute(_NEXT).fetchall()[0][1]
             con.execute(_TOUCH, {"used": used, "touched": time.monotonic(), "entry": entry})
     return _cached_sql(entry)
+
+
+def derived(
+    con: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    as_of: date,
+    key: str,
+    build: Callable[[str], str],
+    params: dict[str, object],
+) -> str | None:
+    """The cached table (qualified name) of rows derived from the open items at ``as_of``.
+
+    ``build(items)`` is the SELECT of those rows given the SQL of the open items
+    (:func:`items_sql`), run once per (dataset, D, ``key``) with ``params``; ``key`` must name
+    every input of the rows besides the dataset and D (a rate table, a margin...). The table is
+    dropped with the pair's open items. None when ``con`` has no cache: the caller then runs its
+    query uncached. The rows must be unfiltered; a reader applies :data:`FILTERS_SQL` to them,
+    which is why they must keep the filter columns (segment, entity, country, currency,
+    customer_id) and why a customer filter may only select whole customers.
+    """
+    if not enabled(con):
+        return None
+    items = items_sql(con, dataset_id, as_of)
+    with _lock:
+        entry = _entry(con, dataset_id, as_of)
+        if entry is None:  # dropped since: computed again
+            entry = _store(con, dataset_id, as_of)
+            items = _cached_sql(entry)
+        where = {"entry": entry, "key": key}
+        rows = con.execute(_FIND_DERIVED, where).fetchall()
+        if rows:
+            return f"{CACHE_DB}.{_derived_name(rows[0][0])}"
+        n = con.execute(_COUNT_DERIVED, {"entry": entry}).fetchall()[0][0]
+        name = f"dv_{int(entry)}_{int(n) + 1}"
+        create = f"CREATE TABLE {CACHE_DB}.{name} AS {build(items)}"
+        con.execute(create, params)
+        con.execute(_ADD_DERIVED, {**where, "name": name})
+    return f"{CACHE_DB}.{name}"
 
 
 def remembered(

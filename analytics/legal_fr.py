@@ -32,6 +32,7 @@ Scope, as an auditor would read it:
 from __future__ import annotations
 
 import csv
+import json
 import os
 import warnings
 from dataclasses import dataclass
@@ -269,6 +270,50 @@ def _late_sql(items: str, tail: str) -> str:
     return base + "\n" + asof.load_sql(tail)
 
 
+#: The per-invoice rows of ``legal_late.sql`` as they are cached (``late_items`` itself).
+_LATE_ITEMS_TAIL = "SELECT * FROM late_items"
+
+
+def _late_query(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    dataset_id: int,
+    filters: Filters,
+    rates: pd.DataFrame | None,
+    margin: Decimal,
+    indemnity: Decimal,
+    tail: str,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters of ``legal_late.sql`` followed by the query ``tail``.
+
+    With the open-items cache (:mod:`analytics.itemcache`), the late invoices of the whole
+    ledger at D are computed once per rate table, margin and indemnity and kept beside the
+    open items; ``tail`` then reads them through the filters. The filtered rows are the rows the
+    uncached query gives: segment, entity, country and currency filter the late invoices by
+    their own columns in both, and a customer filter, which the uncached query applies before
+    the allocation, selects whole customers whose FIFO allocation never depends on others.
+    """
+    p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
+    inputs = [p[k] for k in ("h_start", "h_end", "h_rate", "margin", "indemnity")]
+    key = "legal_late " + json.dumps(inputs, default=str)
+    unfiltered = _late_params(con, as_of, dataset_id, NO_FILTERS, rates, margin, indemnity)
+    table = itemcache.derived(
+        con,
+        dataset_id,
+        as_of,
+        key,
+        lambda items: asof.compose("legal_late", open_items=items) + "\n" + _LATE_ITEMS_TAIL,
+        unfiltered,
+    )
+    if table is None:
+        return _late_sql(itemcache.items_sql(con, dataset_id, as_of), tail), p
+    sql = (
+        f"WITH late_items AS (SELECT * FROM {table} WHERE {itemcache.FILTERS_SQL})\n"
+        + asof.load_sql(tail)
+    )
+    return sql, asof.filter_params(filters)
+
+
 def _warn_missing(missing: bool) -> None:
     if missing:
         warnings.warn(
@@ -312,8 +357,7 @@ def late_invoices(
     Grain: one row per late invoice. Reference: Code de commerce L441-10, D441-5.
     """
     tail = "legal_penalties_open" if open_only else "legal_penalties_list"
-    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), tail)
-    p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
+    sql, p = _late_query(con, as_of, dataset_id, filters, rates, margin, indemnity, tail)
     out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalty"))
     return out
@@ -340,8 +384,9 @@ def penalties_by_customer(
     Grain: customer x currency, customers with at least one late invoice.
     Reference: Code de commerce L441-10, D441-5.
     """
-    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_customers")
-    p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
+    sql, p = _late_query(
+        con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_customers"
+    )
     out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties_open", "penalties_paid"))
     return out
@@ -364,8 +409,7 @@ def legal_totals(
     per-invoice penalties, Decimal, None when one is None), ``indemnities_eur``.
     Reference: kpi-spec sections 8 and 10.
     """
-    sql = _late_sql(itemcache.items_sql(con, dataset_id, as_of), "legal_summary")
-    p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
+    sql, p = _late_query(con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_summary")
     out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties"))
     return out
@@ -443,6 +487,19 @@ def terms_breaches(
     return asof.query_frame(con, sql, asof.params(dataset_id, as_of, filters))
 
 
+def terms_breach_count(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    dataset_id: int,
+    filters: Filters = NO_FILTERS,
+) -> int:
+    """The number of rows of :func:`terms_breaches` (invoices whose terms breach the legal
+    maximum), counted in the database. Reference: Code de commerce L441-10 I."""
+    sql = _terms_sql(itemcache.items_sql(con, dataset_id, as_of, settle=False), "legal_terms_count")
+    return int(con.execute(sql, asof.params(dataset_id, as_of, filters)).fetchall()[0][0])
+
+
 def terms_breaches_by_customer(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -482,7 +539,7 @@ def legal_summary(
     totals = legal_totals(con, as_of, dataset_id=dataset_id, filters=filters, rates=rates)
     if len(totals) > 1:
         raise asof.MixedCurrencyError(sorted(totals["currency"]))
-    breaches = terms_breaches(con, as_of, dataset_id=dataset_id, filters=filters)
+    breaches = terms_breach_count(con, as_of, dataset_id=dataset_id, filters=filters)
     if totals.empty:
         late, penalties, indemnities = 0, Decimal("0.00"), Decimal("0.00")
     else:
@@ -495,5 +552,5 @@ def legal_summary(
         "late_invoices": late,
         "penalties": penalties,
         "indemnities": indemnities,
-        "terms_breaches": len(breaches),
+        "terms_breaches": breaches,
     }

@@ -257,3 +257,96 @@ def test_a_total_read_from_the_ledger_is_remembered_until_its_dataset_is_forgott
     finally:
         itemcache.disable(con)
         con.close()
+
+
+def test_late_payment_figures_from_the_cache_equal_the_uncached_ones(tmp_path):
+    """The late invoices of the whole sample ledger are computed once per rate set and kept
+    beside the open items; every filter read from them gives the uncached query's rows."""
+    from analytics.pipeline import InputFile, load_files
+    from analytics.store import Workspace
+    from tests.test_golden import SAMPLE
+
+    ws = Workspace(tmp_path / "s.duckdb")
+    ds = load_files(ws, [InputFile(p) for p in sorted(SAMPLE.glob("*.csv"))]).dataset_id
+    d = date(2026, 10, 31)
+    con = ws.cursor()
+    entity, country, customer, segment = con.execute(
+        "SELECT entity, country, customer_id, (SELECT min(segment) FROM customers) "
+        "FROM invoices ORDER BY invoice_id LIMIT 1"
+    ).fetchall()[0]
+    cases = [
+        Filters(),
+        Filters(currency=("EUR",)),
+        Filters(segment=(segment,)),
+        Filters(entity=(entity,), country=(country,)),
+        Filters(customer_id=(customer,)),
+        Filters(currency=("USD",)),
+        Filters(currency=("JPY",)),  # none in the sample
+    ]
+
+    def figures():
+        out = []
+        for f in cases:
+            kw = {"dataset_id": ds, "filters": f}
+            out.append(
+                (
+                    legal_fr.legal_totals(con, d, **kw),
+                    legal_fr.late_invoices(con, d, **kw),
+                    legal_fr.late_invoices(con, d, open_only=True, **kw),
+                    legal_fr.penalties_by_customer(con, d, **kw),
+                    legal_fr.penalties_by_customer(con, d, margin=Decimal("3"), **kw),
+                    legal_fr.terms_breach_count(con, d, **kw),
+                )
+            )
+        return out
+
+    plain = figures()
+    itemcache.enable(con)
+    cached = figures()
+    for want, got in zip(plain, cached, strict=True):
+        for a, b in zip(want[:5], got[:5], strict=True):
+            assert list(b.columns) == list(a.columns)
+            assert b.equals(a), (a.head(), b.head())
+        assert got[5] == want[5]
+    # Not vacuous: the whole ledger has late invoices, the customer filter fewer.
+    assert 0 < len(plain[4][1]) < len(plain[0][1])
+    assert not plain[5][0].empty and plain[6][0].empty
+    # One derived table per rate set (the default margin and 3 points), at D only.
+    derived = con.execute("SELECT entry, key FROM encours_cache.derived").fetchall()
+    assert len(derived) == 2 and len({e for e, _ in derived}) == 1
+    itemcache.forget(con, ds)
+    left = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'encours_cache' "
+        "AND table_name LIKE 'dv_%'"
+    ).fetchall()[0][0]
+    assert left == 0
+    assert con.execute("SELECT count(*) FROM encours_cache.derived").fetchall()[0][0] == 0
+    ws.close()
+
+
+def test_a_derived_table_is_dropped_with_its_date(tmp_path, monkeypatch):
+    """Small ledger: A1 (due 05-01) and B2 (due 06-15) still open at D, B1 (due 05-15) paid
+    late by B's cash on 06-20; all three are late. The derived table of their penalties lives
+    as long as the open items of its date."""
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    monkeypatch.setattr(itemcache, "MAX_ENTRIES", 1)
+    monkeypatch.setattr(itemcache, "KEEP_SECONDS", 0.0)
+    late = legal_fr.late_invoices(con, D, dataset_id=1)
+    assert list(zip(late["invoice_id"], late["status"], strict=True)) == [
+        ("A1", "open"),
+        ("B1", "paid_late"),
+        ("B2", "open"),
+    ]
+    assert con.execute("SELECT count(*) FROM encours_cache.derived").fetchall()[0][0] == 1
+    itemcache.items_sql(con, 1, date(2024, 6, 1))  # another date pushes D out
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'encours_cache' "
+        "AND (table_name LIKE 'dv_%' OR table_name LIKE 'oi_%')"
+    ).fetchall()
+    assert len(tables) == 1 and tables[0][0].startswith("oi_")
+    assert con.execute("SELECT count(*) FROM encours_cache.derived").fetchall()[0][0] == 0
+    # Asked again, D's late invoices are computed again, the same.
+    assert legal_fr.late_invoices(con, D, dataset_id=1).equals(late)
+    with pytest.raises(ValueError, match="not a derived table"):
+        itemcache._derived_name("oi_1; DROP TABLE x")

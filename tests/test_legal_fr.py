@@ -369,6 +369,16 @@ def test_terms_breach_the_law_only_beyond_both_60_days_and_45_days_end_of_month(
     assert t1["days_beyond"] == 31
 
 
+def test_the_terms_breach_count_is_counted_in_the_database(terms_book):
+    """T1 and T4 breach (see terms_book); on 2024-01-17 only T1 and T2 are dated, T1 breaches;
+    a filter on customer P (an individual) leaves none."""
+    d = date(2024, 6, 30)
+    assert legal_fr.terms_breach_count(terms_book, d, dataset_id=1) == 2
+    assert legal_fr.terms_breach_count(terms_book, date(2024, 1, 17), dataset_id=1) == 1
+    only_p = Filters(customer_id=("P",))
+    assert legal_fr.terms_breach_count(terms_book, d, dataset_id=1, filters=only_p) == 0
+
+
 def test_terms_breaches_per_customer_give_the_amounts_at_stake(terms_book):
     row = legal_fr.terms_breaches_by_customer(terms_book, date(2024, 6, 30), dataset_id=1).iloc[0]
     assert (row["customer_id"], row["breaches"]) == ("A", 2)

@@ -32,7 +32,7 @@ periods AS (
 late AS (
     SELECT o.invoice_id, o.customer_id, o.customer_name, o.currency, o.invoice_date,
            o.due_date, o.amount, o.open_amount, o.settle_date, o.disputed, o.segment,
-           o.is_business, o.collective_procedure,
+           o.entity, o.country, o.is_business, o.collective_procedure,
            COALESCE(o.settle_date, $as_of) AS end_date,
            CASE WHEN o.settle_date IS NULL THEN 'open' ELSE 'paid_late' END AS status,
            (o.is_business AND NOT o.collective_procedure) AS eligible,
@@ -207,7 +207,8 @@ late_items AS (
            END AS penalty,
            CASE WHEN l.eligible THEN CAST($indemnity AS DECIMAL(18,2))
                 ELSE CAST(0 AS DECIMAL(18,2)) END AS indemnity_eur,
-           (l.eligible AND COALESCE(n.missing_pieces, 0) > 0) AS rate_missing
+           (l.eligible AND COALESCE(n.missing_pieces, 0) > 0) AS rate_missing,
+           l.entity, l.country
     FROM late AS l
     LEFT JOIN penalty_num AS n ON n.invoice_id = l.invoice_id
 )

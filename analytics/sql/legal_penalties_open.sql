@@ -1,5 +1,5 @@
 -- One row per late invoice still open at $as_of; appended to legal_late.sql.
-SELECT *
+SELECT * EXCLUDE (entity, country)
 FROM late_items
 WHERE status = 'open'
 ORDER BY customer_id, due_date, invoice_id
