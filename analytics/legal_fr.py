@@ -238,33 +238,6 @@ def _first_due(con: duckdb.DuckDBPyConnection, dataset_id: int) -> date | None:
     return row[0] if row else None
 
 
-def _late_params(
-    con: duckdb.DuckDBPyConnection,
-    as_of: date,
-    dataset_id: int,
-    filters: Filters,
-    rates: pd.DataFrame | None,
-    margin: Decimal,
-    indemnity: Decimal,
-) -> dict[str, Any]:
-    table = load_ecb_rates() if rates is None else validate_ecb_rates(rates)
-    first = _first_due(con, dataset_id) or as_of
-    periods = half_years(min(first, as_of), as_of, table)
-    customer_only = Filters(customer_id=filters.customer_id)
-    return {
-        **asof.params(dataset_id, as_of, customer_only),
-        "g_segment": [str(v) for v in filters.segment],
-        "g_entity": [str(v) for v in filters.entity],
-        "g_country": [str(v) for v in filters.country],
-        "g_currency": [str(v) for v in filters.currency],
-        "h_start": [p.start for p in periods],
-        "h_end": [p.end for p in periods],
-        "h_rate": [None if p.ecb_rate is None else str(p.ecb_rate) for p in periods],
-        "margin": str(Decimal(margin)),
-        "indemnity": str(Decimal(indemnity)),
-    }
-
-
 def _late_sql(items: str, tail: str) -> str:
     base = asof.compose("legal_late", open_items=items)
     return base + "\n" + asof.load_sql(tail)
@@ -293,11 +266,31 @@ def _late_query(
     their own columns in both, and a customer filter, which the uncached query applies before
     the allocation, selects whole customers whose FIFO allocation never depends on others.
     """
-    p = _late_params(con, as_of, dataset_id, filters, rates, margin, indemnity)
-    inputs = [p[k] for k in ("h_start", "h_end", "h_rate", "margin", "indemnity")]
-    key = "legal_late " + json.dumps(inputs, default=str)
-    unfiltered = _late_params(con, as_of, dataset_id, NO_FILTERS, rates, margin, indemnity)
-    table = itemcache.derived(
+    table = load_ecb_rates() if rates is None else validate_ecb_rates(rates)
+    first = _first_due(con, dataset_id) or as_of
+    periods = half_years(min(first, as_of), as_of, table)
+    inputs = {
+        "h_start": [p.start for p in periods],
+        "h_end": [p.end for p in periods],
+        "h_rate": [None if p.ecb_rate is None else str(p.ecb_rate) for p in periods],
+        "margin": str(Decimal(margin)),
+        "indemnity": str(Decimal(indemnity)),
+    }
+
+    def params_for(f: Filters) -> dict[str, Any]:
+        return {
+            **asof.params(dataset_id, as_of, Filters(customer_id=f.customer_id)),
+            "g_segment": [str(v) for v in f.segment],
+            "g_entity": [str(v) for v in f.entity],
+            "g_country": [str(v) for v in f.country],
+            "g_currency": [str(v) for v in f.currency],
+            **inputs,
+        }
+
+    p = params_for(filters)
+    key = "legal_late " + json.dumps(list(inputs.values()), default=str)
+    unfiltered = params_for(NO_FILTERS)
+    cached = itemcache.derived(
         con,
         dataset_id,
         as_of,
@@ -305,10 +298,10 @@ def _late_query(
         lambda items: asof.compose("legal_late", open_items=items) + "\n" + _LATE_ITEMS_TAIL,
         unfiltered,
     )
-    if table is None:
+    if cached is None:
         return _late_sql(itemcache.items_sql(con, dataset_id, as_of), tail), p
     sql = (
-        f"WITH late_items AS (SELECT * FROM {table} WHERE {itemcache.FILTERS_SQL})\n"
+        f"WITH late_items AS (SELECT * FROM {cached} WHERE {itemcache.FILTERS_SQL})\n"
         + asof.load_sql(tail)
     )
     return sql, asof.filter_params(filters)
