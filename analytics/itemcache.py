@@ -20,6 +20,10 @@ Why the figures cannot differ from the uncached query:
 - a connection without the cache (a plain DuckDB connection, as in most unit tests) runs the
   uncached query.
 
+Rows derived from a pair's open items that cost a pass of their own (the late-payment penalty
+of every late invoice) can be kept beside them (:func:`derived`), unfiltered, and are dropped
+with the pair.
+
 Storage: the cache database is a DuckDB file in a private temporary directory, removed when the
 process exits, so that its tables are compressed and DuckDB's buffer manager may page them out
 under its memory limit (about 30 bytes per item on disk against 210 in an in-memory database);
@@ -261,6 +265,10 @@ def derived(
     query uncached. The rows must be unfiltered; a reader applies :data:`FILTERS_SQL` to them,
     which is why they must keep the filter columns (segment, entity, country, currency,
     customer_id) and why a customer filter may only select whole customers.
+
+    Writing the rows costs about as much again as computing them: the first late-payment figure
+    of a date on 1M invoices takes about 1.7 s instead of 0.9 s, every later one (another
+    filter, the legal tab, the collections worklist) about 0.05 s.
     """
     if not enabled(con):
         return None
