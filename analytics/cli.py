@@ -170,7 +170,8 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         if path is not None:
             pairs.append((table, path))
     files = _input_files(pairs, overrides)
-    with Workspace(":memory:") as ws:
+    # One overview: each figure is asked once, so no derived rows are kept (itemcache.derived).
+    with Workspace(":memory:", derive=False) as ws:
         report = load_files(ws, files, limits=_limits(args))
         _report_rejects(report, ws)
         figures = kpi_module.overview_json(

@@ -107,6 +107,9 @@ _ADD_DERIVED = f"INSERT INTO {CACHE_DB}.derived VALUES ($entry, $key, $name)"
 _DERIVED_OF = f"SELECT name FROM {CACHE_DB}.derived WHERE entry = $entry"
 _FORGET_DERIVED = f"DELETE FROM {CACHE_DB}.derived WHERE entry = $entry"
 _IS_ENABLED = "SELECT count(*) FROM duckdb_databases() WHERE database_name = $name"
+_DERIVES = (
+    "SELECT count(*) FROM duckdb_tables() WHERE database_name = $name AND table_name = 'derived'"
+)
 _FIND = f"SELECT entry FROM {CACHE_DB}.entries WHERE dataset_id = $dataset_id AND as_of = $as_of"
 _NEXT = f"SELECT COALESCE(MAX(entry), 0) + 1, COALESCE(MAX(used), 0) + 1 FROM {CACHE_DB}.entries"
 _TOUCH = f"UPDATE {CACHE_DB}.entries SET used = $used, touched = $touched WHERE entry = $entry"
@@ -143,11 +146,13 @@ def _cached_sql(entry: int) -> str:
     )
 
 
-def enable(con: duckdb.DuckDBPyConnection) -> None:
+def enable(con: duckdb.DuckDBPyConnection, *, derive: bool = True) -> None:
     """Attach the cache database to ``con``'s DuckDB instance (every cursor shares it).
 
     Call it before the connection is sandboxed (``enable_external_access = false``) to get the
-    file-backed cache; afterwards only the in-memory one can be attached.
+    file-backed cache; afterwards only the in-memory one can be attached. ``derive=False``
+    keeps no derived rows (:func:`derived` answers None): for a process that asks each figure
+    once, such as the ``kpis`` command, writing them is only a cost.
     """
     with _lock:
         if enabled(con):
@@ -160,12 +165,18 @@ def enable(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(_ATTACH_MEMORY)
         con.execute(_CREATE_ENTRIES)
         con.execute(_CREATE_TOTALS)
-        con.execute(_CREATE_DERIVED)
+        if derive:
+            con.execute(_CREATE_DERIVED)
 
 
 def enabled(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con`` sees the cache database."""
     return bool(con.execute(_IS_ENABLED, {"name": CACHE_DB}).fetchall()[0][0])
+
+
+def _derives(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the cache keeps derived rows (it was enabled with ``derive=True``)."""
+    return bool(con.execute(_DERIVES, {"name": CACHE_DB}).fetchall()[0][0])
 
 
 def _entry(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int | None:
@@ -209,10 +220,11 @@ def _evict(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _drop(con: duckdb.DuckDBPyConnection, entry: int) -> None:
-    for (name,) in con.execute(_DERIVED_OF, {"entry": int(entry)}).fetchall():
-        drop = f"DROP TABLE IF EXISTS {CACHE_DB}.{_derived_name(name)}"
-        con.execute(drop)
-    con.execute(_FORGET_DERIVED, {"entry": int(entry)})
+    if _derives(con):
+        for (name,) in con.execute(_DERIVED_OF, {"entry": int(entry)}).fetchall():
+            drop = f"DROP TABLE IF EXISTS {CACHE_DB}.{_derived_name(name)}"
+            con.execute(drop)
+        con.execute(_FORGET_DERIVED, {"entry": int(entry)})
     drop = f"DROP TABLE IF EXISTS {_table(entry)}"
     con.execute(drop)
     con.execute(_FORGET, {"entry": int(entry)})
@@ -262,7 +274,8 @@ def derived(
     (:func:`items_sql`), run once per (dataset, D, ``key``) with ``params``; ``key`` must name
     every input of the rows besides the dataset and D (a rate table, a margin...). The table is
     dropped with the pair's open items. None when ``con`` has no cache: the caller then runs its
-    query uncached. The rows must be unfiltered; a reader applies :data:`FILTERS_SQL` to them,
+    query uncached (also when the cache keeps no derived rows: ``enable(derive=False)``). The
+    rows must be unfiltered; a reader applies :data:`FILTERS_SQL` to them,
     which is why they must keep the filter columns (segment, entity, country, currency,
     customer_id) and why a customer filter may only select whole customers.
 
@@ -270,7 +283,7 @@ def derived(
     of a date on 1M invoices takes about 1.7 s instead of 0.9 s, every later one (another
     filter, the legal tab, the collections worklist) about 0.05 s.
     """
-    if not enabled(con):
+    if not enabled(con) or not _derives(con):
         return None
     items = items_sql(con, dataset_id, as_of)
     with _lock:

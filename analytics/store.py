@@ -208,9 +208,14 @@ class Workspace:
     ``write_lock`` (one per file in this process) serialises the writes of the threads
     (Streamlit sessions) of this process: ``write_dataset`` and ``delete_dataset`` hold it;
     hold it around any other write.
+
+    ``derive=False`` keeps the open-items cache but no rows derived from it
+    (:func:`analytics.itemcache.derived`), for a process that asks each figure once.
     """
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False, derive: bool = True
+    ):
         self.path = Path(path) if path is not None else workspace_path()
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -227,7 +232,7 @@ class Workspace:
                 f"the workspace {self.path.name} cannot be opened: {msg}"
             ) from None
         try:
-            itemcache.enable(self.con)
+            itemcache.enable(self.con, derive=derive)
             sandbox(self.con)
             if not read_only:
                 ensure_schema(self.con)

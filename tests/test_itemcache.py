@@ -350,3 +350,44 @@ def test_a_derived_table_is_dropped_with_its_date(tmp_path, monkeypatch):
     assert legal_fr.late_invoices(con, D, dataset_id=1).equals(late)
     with pytest.raises(ValueError, match="not a derived table"):
         itemcache._derived_name("oi_1; DROP TABLE x")
+
+
+def test_a_cache_enabled_without_derived_rows_answers_every_legal_figure_uncached(tmp_path):
+    """``enable(derive=False)``, as the one-shot ``kpis`` command opens its workspace: the open
+    items are cached, no late-invoice rows are written however often they are asked for, the
+    figures are the same and forgetting the dataset still works."""
+    con = small_ledger(tmp_path)
+    plain = legal_fr.late_invoices(con, D, dataset_id=1)
+    itemcache.enable(con, derive=False)
+    for _ in range(3):
+        assert legal_fr.late_invoices(con, D, dataset_id=1).equals(plain)
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'encours_cache'"
+        ).fetchall()
+    }
+    assert "derived" not in tables and not any(t.startswith("dv_") for t in tables)
+    assert any(t.startswith("oi_") for t in tables)  # the open items are still cached
+    itemcache.forget(con, 1)
+    assert con.execute("SELECT count(*) FROM encours_cache.entries").fetchall()[0][0] == 0
+
+
+def test_a_workspace_opened_for_one_overview_keeps_no_derived_rows(tmp_path):
+    from analytics.store import Workspace
+
+    with Workspace(tmp_path / "w.duckdb", derive=False) as ws:
+        cur = ws.cursor()
+        assert itemcache.enabled(cur)
+        key = "k"
+        built = [
+            itemcache.derived(cur, 1, D, key, lambda items: f"SELECT * FROM ({items})", {})
+            for _ in range(2)
+        ]
+        assert built == [None, None]
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        cur = ws.cursor()
+        name = itemcache.derived(
+            cur, 1, D, "k", lambda items: f"SELECT * FROM ({items})", asof.params(1, D)
+        )
+        assert name is not None and name.startswith("encours_cache.dv_")
