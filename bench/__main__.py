@@ -34,6 +34,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -497,9 +498,11 @@ def _mib(n: int | None) -> str:
 
 
 def _error_line(error: str) -> str:
-    """The last non-empty line of a child's error (its exception), shortened."""
+    """The line of a child's error that names it (the last one saying Error, Exception or
+    error:, else the last line; DuckDB follows its errors with advice), shortened."""
     lines = [line.strip() for line in error.splitlines() if line.strip()]
-    last = lines[-1] if lines else error
+    named = [line for line in lines if re.search(r"Error|Exception|error:", line)]
+    last = (named or lines or [error])[-1]
     return last if len(last) <= 200 else last[:197] + "..."
 
 
@@ -589,7 +592,9 @@ def render(doc: dict[str, Any]) -> str:
             f"| {csv_slope.get(n, '-')} | {ov_slope.get(n, '-')} "
             f"| {r['scale_wall_s']:.0f} s | {_measured(r, m)} |"
         )
-    lines += [f"- Stopped at {r['invoices']:,}: {r['error']}" for r in res if r.get("error")]
+    stopped = [f"- Stopped at {r['invoices']:,}: {r['error']}" for r in res if r.get("error")]
+    if stopped:
+        lines += ["", *stopped]
     if any(not _same_run(a, b) for a, b in zip(res, res[1:], strict=False)):
         lines += [
             "",
@@ -638,7 +643,8 @@ def _render_commands(res: list[dict[str, Any]]) -> list[str]:
             f"({PANDAS_MEMORY_SHARE:.0%} of the machine's memory), so that a ledger pandas "
             "cannot hold fails with a memory error instead of exhausting the machine.",
         ]
-    lines += [f"- Failed at {f}" for f in failures]
+    if failures:
+        lines += ["", *[f"- Failed at {f}" for f in failures]]
     return lines
 
 

@@ -175,3 +175,19 @@ def test_a_scale_that_stops_keeps_its_finished_sections_and_says_why(
     per_million = row["ingest_csv"]["load_files_s"] / sum(row["rows"].values()) * 1e6
     assert f"| 500 | - | {per_million:.2f} s | - | - | " in text
     assert "| 500 | 500 |" not in text  # no ingest row without both formats
+
+
+def test_a_failure_is_reported_by_the_line_that_names_it() -> None:
+    """DuckDB follows an out-of-memory error with advice; the report keeps the error."""
+    error = (
+        "python -m analytics kpis --invoices... failed (2): invoices.csv: invoices, 10 rows read\n"
+        "error: unexpected OutOfMemoryException: Out of Memory Error: could not allocate\n\n"
+        "Possible solutions:\n* Reducing the number of threads (SET threads=X)\n\n"
+        "See also https://duckdb.org/docs/current/guides/performance/how_to_tune_workloads\n"
+    )
+    assert bench_main._error_line(error) == (
+        "error: unexpected OutOfMemoryException: Out of Memory Error: could not allocate"
+    )
+    assert bench_main._error_line("Traceback...\n  x = 1\nMemoryError\n") == "MemoryError"
+    assert bench_main._error_line("killed\n") == "killed"
+    assert len(bench_main._error_line("Error " + "x" * 300)) == 200
