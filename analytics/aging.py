@@ -62,34 +62,27 @@ def bucket_index_sql(edges: tuple[int, ...], age: str = "age") -> tuple[str, dic
     return f"CASE {whens} END", binds
 
 
-def aging_fragments(
+def aging_select(
     edges: tuple[int, ...], keys: list[str], *, with_name: bool = False
-) -> tuple[dict[str, str], dict[str, int]]:
-    """Fragments of ``sql/aging.sql`` (``band``, ``named``, ``select``) and the edge parameters.
+) -> tuple[str, dict[str, int]]:
+    """SELECT list of the aging query: keys, c<i> (money per bucket), total, n, n<i> (counts).
 
-    ``band`` is the bucket index of an item (:func:`bucket_index_sql` of its ``age``; 0 = not
-    due); ``select`` reads the per-bucket rows: keys, c<i> (money per bucket), total, n, n<i>
-    (counts of items with a non-zero open amount), and ``customer_name`` when ``with_name``.
+    Works on a relation with columns ``age`` and ``open_amount``; returns the text and the edge
+    parameters.
     """
-    band, binds = bucket_index_sql(edges)
-    n_buckets = len(normalise_edges(edges)) + 2
+    conds, binds = bucket_conditions(edges)
     select = list(keys)
     if with_name:
         select.append("MAX(customer_name) AS customer_name")
-    for i in range(n_buckets):
+    for i, cond in enumerate(conds):
         select.append(
-            f"CAST(COALESCE(SUM(amount) FILTER (WHERE bucket = {i}), 0) AS DECIMAL(18,2)) AS c{i}"
+            f"CAST(COALESCE(SUM(open_amount) FILTER (WHERE {cond}), 0) AS DECIMAL(18,2)) AS c{i}"
         )
-    select.append("CAST(COALESCE(SUM(amount), 0) AS DECIMAL(18,2)) AS total")
-    select.append("CAST(SUM(n) AS BIGINT) AS n")
-    for i in range(n_buckets):
-        select.append(f"CAST(COALESCE(SUM(n) FILTER (WHERE bucket = {i}), 0) AS BIGINT) AS n{i}")
-    fragments = {
-        "band": band,
-        "named": ", MAX(customer_name) AS customer_name" if with_name else "",
-        "select": ", ".join(select),
-    }
-    return fragments, binds
+    select.append("CAST(COALESCE(SUM(open_amount), 0) AS DECIMAL(18,2)) AS total")
+    select.append("COUNT(*) FILTER (WHERE open_amount <> 0) AS n")
+    for i, cond in enumerate(conds):
+        select.append(f"COUNT(*) FILTER (WHERE open_amount <> 0 AND {cond}) AS n{i}")
+    return ", ".join(select), binds
 
 
 def _age_sql(basis: str) -> str:
@@ -130,13 +123,14 @@ def aging(
         raise ValueError(f"by must be None or one of {sorted(GROUP_KEYS)}, not {by!r}")
     labels = bucket_labels(tuple(edges))
     keys = [*GROUP_KEYS[by], "currency"] if by else ["currency"]
-    fragments, binds = aging_fragments(tuple(edges), keys, with_name=by == "customer")
+    select, binds = aging_select(tuple(edges), keys, with_name=by == "customer")
+    key_list = ", ".join(keys)
     sql = asof.compose(
         "aging",
         open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
         age=_age_sql(basis),
-        keys=", ".join(keys),
-        **fragments,
+        select=select,
+        keys=key_list,
     )
     frame = asof.query_frame(con, sql, {**asof.params(dataset_id, as_of, filters), **binds})
     rename: dict[str, str] = {"n": "count"}

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from analytics import asof
-from analytics.aging import aging_fragments, bucket_index_sql, normalise_edges
+from analytics.aging import aging_select, bucket_index_sql, normalise_edges
 from analytics.config import (
     BUCKET_EDGES,
     COUNTBACK_MAX_WINDOWS,
@@ -56,13 +56,13 @@ def _aging_by_date(
     filters: Filters,
 ) -> dict[tuple[date, str], list[Decimal]]:
     """``{(as_of, currency): [not_due, bucket..., total]}`` for every date, in one query."""
-    fragments, binds = aging_fragments(edges, ["as_of", "currency"])
+    select, binds = aging_select(edges, ["as_of", "currency"])
     sql = asof.compose(
         "aging",
         open_items=asof.open_items_history_sql(),
         age="dpd",
+        select=select,
         keys="as_of, currency",
-        **fragments,
     )
     cur = con.execute(sql, {**asof.history_params(dataset_id, dates, filters), **binds})
     width = len(edges) + 3
