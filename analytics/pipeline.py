@@ -239,7 +239,7 @@ def stage_files(
             staged.append(quality.stage_file(con, raw, m, f"typed_{i}"))
         if not any(s.table == "invoices" for s in staged):
             names = ", ".join(f"{s.file} ({s.table})" for s in staged)
-            raise LoadError(f"no invoices file among {names}: the ledger needs one")
+            raise LoadError(f"{names}: no invoices file among these, and the ledger needs one")
         quality.reject_duplicates(con, staged)
         # The text of every rejected row is in its staged table: the raw tables, the largest
         # of the staging (every field as text), are no longer needed.

@@ -211,7 +211,7 @@ def test_several_currencies_are_flagged_not_summed_silently(ws: Workspace, tmp_p
 def test_a_payments_file_alone_is_not_a_ledger(ws: Workspace, tmp_path):
     f = tmp_path / "pay.csv"
     f.write_text("Payment date,Customer ID,Amount\n2026-01-05,C1,100.00\n")
-    with pytest.raises(LoadError, match="no invoices file among pay.csv"):
+    with pytest.raises(LoadError, match=r"^pay.csv \(payments\): no invoices file among these"):
         load_files(ws, [InputFile(f)])
 
 
