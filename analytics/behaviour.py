@@ -81,7 +81,8 @@ def settled_invoices(
     """
     sql = _settled_sql(
         itemcache.items_sql(con, dataset_id, as_of),
-        "SELECT * FROM settled ORDER BY settle_date, customer_id, invoice_id",
+        "SELECT * EXCLUDE (segment, entity, country) FROM settled "
+        "ORDER BY settle_date, customer_id, invoice_id",
     )
     return frame(con.execute(sql, _params(dataset_id, as_of, filters)))
 

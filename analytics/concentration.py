@@ -44,12 +44,12 @@ _EMPTY: dict[str, Any] = {
 }
 
 
-def _ranked_sql(items: str, tail: str) -> str:
+def ranked_sql(items: str, tail: str) -> str:
     head = asof.compose("concentration_ranked", open_items=items)
     return head + "\n" + tail
 
 
-def _params(
+def params(
     dataset_id: int, as_of: date, filters: Filters, basis: str, **extra: Any
 ) -> dict[str, Any]:
     if basis not in BASES:
@@ -80,11 +80,16 @@ def concentration(
     """
     if n < 1:
         raise ValueError("n must be at least 1")
-    sql = _ranked_sql(
+    sql = ranked_sql(
         itemcache.items_sql(con, dataset_id, as_of, settle=False),
         asof.load_sql("concentration_summary"),
     )
-    rows = con.execute(sql, _params(dataset_id, as_of, filters, basis, top_n=int(n))).fetchall()
+    rows = con.execute(sql, params(dataset_id, as_of, filters, basis, top_n=int(n))).fetchall()
+    return summary_result(rows, basis, n)
+
+
+def summary_result(rows: list[tuple[Any, ...]], basis: str, n: int) -> dict[str, Any]:
+    """The dict of :func:`concentration` from the rows of ``sql/concentration_summary.sql``."""
     if len(rows) > 1:
         raise asof.MixedCurrencyError([r[0] for r in rows])
     out: dict[str, Any] = {"basis": basis, "n": int(n), **_EMPTY}
@@ -207,11 +212,11 @@ def _points(
     filters: Filters,
     basis: str,
 ) -> pd.DataFrame:
-    sql = _ranked_sql(
+    sql = ranked_sql(
         itemcache.items_sql(con, dataset_id, as_of, settle=False),
         asof.load_sql("concentration_points"),
     )
-    df = frame(con.execute(sql, _params(dataset_id, as_of, filters, basis)))
+    df = frame(con.execute(sql, params(dataset_id, as_of, filters, basis)))
     currencies = sorted(set(df["currency"]))
     if len(currencies) > 1:
         raise asof.MixedCurrencyError(currencies)

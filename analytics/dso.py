@@ -161,10 +161,17 @@ def dso_average(
     """
     start = as_of - timedelta(days=period_days)
     ar_end, _, (period_sales,) = _balances(con, as_of, [(start, as_of)], dataset_id, filters)
-    begin = ar_by_currency(con, start, dataset_id=dataset_id, filters=filters)
-    _one_currency(begin)
-    ar_begin = _first(begin)
+    ar_begin = ar_at(con, start, dataset_id=dataset_id, filters=filters)
     return dso_ratio((ar_begin + ar_end) / 2, period_sales, period_days)
+
+
+def ar_at(
+    con: duckdb.DuckDBPyConnection, when: date, *, dataset_id: int, filters: Filters
+) -> Decimal:
+    """AR at ``when`` (the start of an average-DSO or CEI period) for a single currency."""
+    begin = ar_by_currency(con, when, dataset_id=dataset_id, filters=filters)
+    _one_currency(begin)
+    return _first(begin)
 
 
 @dataclass(frozen=True)
@@ -327,9 +334,7 @@ def cei(
     ar_end, nd_end, (period_sales,) = _balances(
         con, as_of, [(begin_date, as_of)], dataset_id, filters
     )
-    begin = ar_by_currency(con, begin_date, dataset_id=dataset_id, filters=filters)
-    _one_currency(begin)
-    ar_begin = _first(begin)
+    ar_begin = ar_at(con, begin_date, dataset_id=dataset_id, filters=filters)
     return cei_value(ar_begin, period_sales, months, ar_end, nd_end)
 
 

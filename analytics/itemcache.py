@@ -21,8 +21,8 @@ Why the figures cannot differ from the uncached query:
   uncached query.
 
 Rows derived from a pair's open items that cost a pass of their own (the late-payment penalty
-of every late invoice) can be kept beside them (:func:`derived`), unfiltered, and are dropped
-with the pair.
+of every late invoice, the overview's sums per customer) can be kept beside them
+(:func:`derived`), unfiltered, and are dropped with the pair.
 
 Storage: the cache database is a DuckDB file in a private temporary directory, removed when the
 process exits, so that its tables are compressed and DuckDB's buffer manager may page them out

@@ -1,11 +1,24 @@
 """The overview KPI set and the ``kpis --json`` object (kpi-spec section 10).
 
-Each figure comes from the function of its family (aging, dso, behaviour, concentration, losses,
-legal_fr); this module only gathers them, picks the currency and rounds for output.
+Each figure is defined by the function of its family (aging, dso, behaviour, concentration,
+losses, legal_fr); this module gathers them, picks the currency and rounds for output.
+
+On a connection that keeps derived rows (a workspace), the overview is computed from sums kept
+once per date and settings (``sql/overview_grain.sql``): every additive quantity behind a figure
+(open amounts per bucket, item counts, the sales of each DSO, CEI and countback window, the
+settled invoices' weighted days, write-offs, doubtful amounts, provision bases, terms breaches)
+per customer, segment, entity, country and currency. A filter on those columns then adds up a
+few thousand rows instead of reading every item, and the same formulas finish the figures.
+Why they cannot differ from each family's function: each sum is taken over the rows of that
+function's own SQL (the same open items, settled invoices, write-off rows and provision bases),
+sums of DECIMAL values are exact whatever their grouping, and the filters select whole rows of
+the grain. A connection without derived rows (the one-shot ``kpis`` command, a plain DuckDB
+connection) asks each family's function.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -15,9 +28,10 @@ from typing import Any
 import duckdb
 
 from analytics import aging, asof, behaviour, concentration, dso, itemcache, legal_fr, losses
-from analytics.config import NO_FILTERS, Filters, Settings, bucket_labels
+from analytics.config import NO_FILTERS, PROVISION_RATES, Filters, Settings, bucket_labels
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 _CURRENCIES_SQL = (
     "SELECT currency, sum(open_amount) AS ar, count(*) FILTER (WHERE kind <> 'unapplied') AS n "
@@ -92,72 +106,389 @@ def overview(
     of kpi-spec sections 1 to 6 alone, as the benchmark times it apart.
     """
     s = settings or Settings()
+    grain = _grain(con, dataset_id, as_of, s)
+    breaches: int | None = None
+    if grain is not None:
+        out, breaches = _overview_from_grain(con, grain, as_of, dataset_id, filters, s)
+    else:
+        out = _overview_from_items(con, as_of, dataset_id, filters, s)
+    kw = {"dataset_id": dataset_id, "filters": filters}
+    out["legal"] = legal_fr.legal_summary(con, as_of, breaches=breaches, **kw) if legal else None
+    return out
+
+
+def _overview_from_items(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    dataset_id: int,
+    filters: Filters,
+    s: Settings,
+) -> dict[str, Any]:
+    """The overview without the legal block, each figure from the function of its family."""
     kw = {"dataset_id": dataset_id, "filters": filters}
     p = s.period_days
     table = aging.aging(con, as_of, edges=s.bucket_edges, **kw)
     labels = bucket_labels(s.bucket_edges)
-    zero = Decimal("0.00")
-    if table.empty:
-        row: dict[str, Any] = {}
-        currency = filters.currency[0] if filters.currency else None
-    else:
-        if len(table) > 1:
-            raise asof.MixedCurrencyError(sorted(table["currency"]))
-        row = table.iloc[0].to_dict()
-        currency = row.get("currency")
-    buckets = [
-        {
-            "bucket": label,
-            "amount": row.get(label, zero) if row else zero,
-            "count": int(row.get("count_" + label, 0)) if row else 0,
-        }
-        for label in labels
-    ]
-    outstanding = row.get("total", zero) if row else zero
-    not_due = buckets[0]["amount"]
-    overdue = outstanding - not_due
+    if len(table) > 1:
+        raise asof.MixedCurrencyError(sorted(table["currency"]))
+    row = table.iloc[0].to_dict() if len(table) else {}
     documents, with_balance = con.execute(
         _COUNTS_SQL.format(items=itemcache.items_sql(con, dataset_id, as_of, settle=False)),
         asof.params(dataset_id, as_of, filters),
     ).fetchall()[0]
-    period_sales = dso.sales(con, as_of - timedelta(days=p), as_of, **kw)
+    return _assemble(
+        as_of,
+        s,
+        currency=row.get("currency") if row else (filters.currency or (None,))[0],
+        outstanding=row.get("total", ZERO) if row else ZERO,
+        buckets=[
+            (row.get(label, ZERO), int(row.get("count_" + label, 0))) if row else (ZERO, 0)
+            for label in labels
+        ],
+        documents=int(documents or 0),
+        with_balance=int(with_balance or 0),
+        period_sales=dso.sales(con, as_of - timedelta(days=p), as_of, **kw),
+        dso_average=dso.dso_average(con, as_of, period_days=p, **kw),
+        countback=dso.dso_countback(con, as_of, **kw),
+        cei=dso.cei(con, as_of, months=s.cei_months, **kw),
+        payment=behaviour.payment_behaviour(con, as_of, **kw),
+        concentration=concentration.concentration(con, as_of, n=s.top_n, **kw),
+        write_off=losses.write_off_ratio_12m(con, as_of, **kw),
+        doubtful=losses.doubtful_receivables(
+            con, as_of, doubtful_after_days=s.doubtful_after_days, **kw
+        ),
+        provision=losses.provision_total(
+            con, as_of, edges=s.bucket_edges, rates=s.provision_rates, vat_rate=s.vat_rate, **kw
+        ),
+    )
+
+
+def _assemble(
+    as_of: date,
+    s: Settings,
+    *,
+    currency: str | None,
+    outstanding: Decimal,
+    buckets: list[tuple[Decimal, int]],
+    documents: int,
+    with_balance: int,
+    period_sales: Decimal,
+    dso_average: float | None,
+    countback: dso.Countback,
+    cei: float | None,
+    payment: dict[str, Any],
+    concentration: dict[str, Any],
+    write_off: dict[str, Any],
+    doubtful: dict[str, Any],
+    provision: Decimal,
+) -> dict[str, Any]:
+    """The overview dict from its parts; ``buckets``: (amount, item count) per aging bucket."""
+    p = s.period_days
+    not_due = buckets[0][0]
+    overdue = outstanding - not_due
     # dso_period, bpdso and add share AR_D, not_due_D and sales(D-P, D]: computed once here
     # with the same formula as dso.dso_period / dso.bpdso / dso.add.
     dso_period = dso.dso_ratio(outstanding, period_sales, p)
     best = dso.dso_ratio(not_due, period_sales, p)
-    cb = dso.dso_countback(con, as_of, **kw)
-    conc = concentration.concentration(con, as_of, n=s.top_n, **kw)
-    woff = losses.write_off_ratio_12m(con, as_of, **kw)
-    doubt = losses.doubtful_receivables(con, as_of, doubtful_after_days=s.doubtful_after_days, **kw)
-    provision = losses.provision_total(
-        con, as_of, edges=s.bucket_edges, rates=s.provision_rates, vat_rate=s.vat_rate, **kw
-    )
+    labels = bucket_labels(s.bucket_edges)
     return {
         "as_of": as_of,
         "currency": currency,
-        "invoices": int(documents or 0),
-        "customers_with_balance": int(with_balance or 0),
+        "invoices": documents,
+        "customers_with_balance": with_balance,
         "outstanding": outstanding,
         "not_due": not_due,
         "overdue": overdue,
         "overdue_share": (float(overdue / outstanding) if outstanding > 0 else None),
-        "aging": buckets,
+        "aging": [
+            {"bucket": label, "amount": amount, "count": count}
+            for label, (amount, count) in zip(labels, buckets, strict=True)
+        ],
         "sales_period": period_sales,
         "period_days": p,
         "dso_period": dso_period,
-        "dso_average": dso.dso_average(con, as_of, period_days=p, **kw),
-        "dso_countback": cb.value,
-        "dso_countback_capped": cb.capped,
+        "dso_average": dso_average,
+        "dso_countback": countback.value,
+        "dso_countback_capped": countback.capped,
         "bpdso": best,
         "add": None if dso_period is None or best is None else dso_period - best,
-        "cei": dso.cei(con, as_of, months=s.cei_months, **kw),
-        "payment": behaviour.payment_behaviour(con, as_of, **kw),
-        "concentration": conc,
-        "write_off": woff,
-        "doubtful": doubt,
+        "cei": cei,
+        "payment": payment,
+        "concentration": concentration,
+        "write_off": write_off,
+        "doubtful": doubtful,
         "provision": provision,
-        "legal": legal_fr.legal_summary(con, as_of, **kw) if legal else None,
     }
+
+
+def _windows(as_of: date, s: Settings) -> list[tuple[date, date]]:
+    """The sales windows of the overview: the DSO period, the CEI period, then the countback
+    windows (most recent first)."""
+    return [
+        (as_of - timedelta(days=s.period_days), as_of),
+        (dso.months_before(as_of, s.cei_months), as_of),
+        *dso.countback_windows(as_of),
+    ]
+
+
+def _grain(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date, s: Settings) -> str | None:
+    """The cached ingredients of the overview at D (``sql/overview_grain.sql``), or None when
+    the connection keeps no derived rows (each figure is then computed on its own)."""
+    edges = aging.normalise_edges(s.bucket_edges)
+    conds, edge_binds = aging.bucket_conditions(edges, "dpd")
+    windows = _windows(as_of, s)
+    item_columns = [
+        *(f"CASE WHEN {c} THEN open_amount END AS c{i}" for i, c in enumerate(conds)),
+        *(f"CASE WHEN open_amount <> 0 AND {c} THEN 1 END AS n{i}" for i, c in enumerate(conds)),
+        *(
+            f"CASE WHEN kind <> 'unapplied' AND invoice_date > $w_start_{k} "
+            f"AND invoice_date <= $w_end_{k} THEN amount END AS s{k}"
+            for k in range(len(windows))
+        ),
+    ]
+    rows = [-1, *range(len(conds))]
+    provision_columns = [
+        *(f"CASE WHEN bucket = {b} THEN base END AS {_p(b)}" for b in rows),
+        *(f"CASE WHEN bucket = {b} THEN 1 END AS {_p(b, 'pn')}" for b in rows),
+    ]
+    sums = [f"SUM({c}) AS {c}" for c in _grain_columns(len(conds), len(windows))]
+    index_sql, _ = aging.bucket_index_sql(edges, "dpd")
+    vat_num, vat_den = losses.vat_fraction(s.vat_rate)
+    window_start = as_of - timedelta(days=losses.WINDOW_DAYS)
+    params: dict[str, Any] = {
+        **asof.params(dataset_id, as_of),
+        **edge_binds,
+        "after_days": int(s.doubtful_after_days),
+        "window_start": window_start,
+        "vat_num": vat_num,
+        "vat_den": vat_den,
+    }
+    for k, (start, end) in enumerate(windows):
+        params[f"w_start_{k}"] = start
+        params[f"w_end_{k}"] = end
+
+    def build(items: str) -> str:
+        return asof.compose(
+            "overview_grain",
+            open_items=items,
+            settled=asof.compose("behaviour_settled", open_items=items) + _SETTLED_TAIL,
+            write_off_rows=asof.compose("write_off_rows", open_items=items),
+            terms_breaches=asof.compose("legal_terms", open_items=items) + _BREACHES_TAIL,
+            provision_base=asof.compose("provision_base", open_items=items, bucket_index=index_sql),
+            item_columns=",\n           ".join(item_columns),
+            provision_columns=",\n           ".join(provision_columns),
+            sums=",\n       ".join(sums),
+        )
+
+    key = "overview " + json.dumps(
+        [
+            list(edges),
+            s.doubtful_after_days,
+            str(s.vat_rate),
+            s.period_days,
+            s.cei_months,
+            [[str(a), str(b)] for a, b in windows],
+        ]
+    )
+    return itemcache.derived(con, dataset_id, as_of, key, build, params)
+
+
+_SETTLED_TAIL = "\nSELECT * FROM settled"
+_BREACHES_TAIL = "\nSELECT * FROM breaches"
+
+
+def _p(bucket: int, prefix: str = "p") -> str:
+    """Column of a provision row: ``p_doubtful`` for -1, else ``p<i>`` (``pn``: its items)."""
+    return f"{prefix}_doubtful" if bucket < 0 else f"{prefix}{bucket}"
+
+
+def _grain_columns(buckets: int, windows: int) -> list[str]:
+    """The summed columns of ``sql/overview_grain.sql``."""
+    return [
+        "total",
+        "n",
+        "docs",
+        *(f"c{i}" for i in range(buckets)),
+        *(f"n{i}" for i in range(buckets)),
+        *(f"s{k}" for k in range(windows)),
+        "d_flagged",
+        "d_age",
+        "b_n",
+        "b_amount",
+        "b_to_pay",
+        "b_weighted_late",
+        "b_late",
+        "b_on_time",
+        "wo_rows",
+        "wo_nulls",
+        "wo_incl",
+        "wo_excl",
+        "wo_sales_incl",
+        "wo_sales_excl",
+        "terms_breaches",
+        *(_p(b) for b in [-1, *range(buckets)]),
+        *(_p(b, "pn") for b in [-1, *range(buckets)]),
+    ]
+
+
+def _grain_rows(grain: str) -> str:
+    """The rows of the grain table that pass the filters (parameters of asof.params)."""
+    return (
+        f"SELECT * FROM {grain} WHERE dataset_id = $dataset_id "
+        f"AND as_of = CAST($as_of AS DATE) AND {itemcache.FILTERS_SQL}"
+    )
+
+
+def _money_sum(column: str) -> str:
+    return f"CAST(COALESCE(SUM({column}), 0) AS DECIMAL(18,2)) AS {column}"
+
+
+def _count_sum(column: str) -> str:
+    return f"CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS {column}"
+
+
+def _overview_from_grain(
+    con: duckdb.DuckDBPyConnection,
+    grain: str,
+    as_of: date,
+    dataset_id: int,
+    filters: Filters,
+    s: Settings,
+) -> tuple[dict[str, Any], int]:
+    """The overview without the legal block, from the rows of the grain table that pass the
+    filters: the same sums as each family's query, added up per currency; and the number of
+    invoices whose terms breach the legal maximum (``legal_fr.terms_breach_count``)."""
+    labels = bucket_labels(s.bucket_edges)
+    n_buckets = len(labels)
+    windows = _windows(as_of, s)
+    prov_rows = [-1, *range(n_buckets)]
+    money = [
+        "total",
+        *(f"c{i}" for i in range(n_buckets)),
+        *(f"s{k}" for k in range(len(windows))),
+        "d_flagged",
+        "d_age",
+        "b_amount",
+        "wo_incl",
+        "wo_excl",
+        "wo_sales_incl",
+        "wo_sales_excl",
+        *(_p(b) for b in prov_rows),
+    ]
+    counts = [
+        "n",
+        "docs",
+        *(f"n{i}" for i in range(n_buckets)),
+        "b_n",
+        "wo_rows",
+        "wo_nulls",
+        "terms_breaches",
+        *(_p(b, "pn") for b in prov_rows),
+    ]
+    select = ", ".join(
+        [
+            "currency",
+            *(_money_sum(c) for c in money),
+            *(_count_sum(c) for c in counts),
+            *_BEHAVIOUR_RATIOS,
+        ]
+    )
+    params = asof.params(dataset_id, as_of, filters)
+    sql = f"SELECT {select} FROM ({_grain_rows(grain)}) GROUP BY currency ORDER BY currency"
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    found = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    if len(found) > 1:
+        raise asof.MixedCurrencyError([r["currency"] for r in found])
+    row = found[0] if found else {}
+    currency = row.get("currency") if row else (filters.currency or (None,))[0]
+
+    def get(column: str) -> Any:
+        return row.get(column, 0) if row else (ZERO if column in money else 0)
+
+    outstanding = get("total")
+    sales = [get(f"s{k}") for k in range(len(windows))]
+    conc_sql = concentration.ranked_sql(
+        f"SELECT customer_id, customer_name, currency, total AS open_amount, "
+        f"CAST(NULL AS INTEGER) AS dpd, 'item' AS kind, CAST(NULL AS DATE) AS invoice_date, "
+        f"CAST(NULL AS DECIMAL(18,2)) AS amount FROM ({_grain_rows(grain)})",
+        asof.load_sql("concentration_summary"),
+    )
+    conc = concentration.summary_result(
+        con.execute(
+            conc_sql, concentration.params(dataset_id, as_of, filters, "outstanding", top_n=s.top_n)
+        ).fetchall(),
+        "outstanding",
+        s.top_n,
+    )
+    kw = {"dataset_id": dataset_id, "filters": filters}
+    p = s.period_days
+    ar_period_start = dso.ar_at(con, windows[0][0], **kw)
+    ar_cei_start = dso.ar_at(con, windows[1][0], **kw)
+    excl_tax = get("wo_nulls") == 0
+    wo, wo_sales = (
+        (get("wo_excl"), get("wo_sales_excl"))
+        if excl_tax
+        else (get("wo_incl"), get("wo_sales_incl"))
+    )
+    flagged, age_based = get("d_flagged"), get("d_age")
+    by_bucket = {b: (get(_p(b)), int(get(_p(b, "pn")))) for b in prov_rows if get(_p(b, "pn"))}
+    rates = dict(PROVISION_RATES if s.provision_rates is None else s.provision_rates)
+    out = _assemble(
+        as_of,
+        s,
+        currency=currency,
+        outstanding=outstanding,
+        buckets=[(get(f"c{i}"), int(get(f"n{i}"))) for i in range(n_buckets)],
+        documents=int(get("docs")),
+        with_balance=conc["customers"],
+        period_sales=sales[0],
+        dso_average=dso.dso_ratio((ar_period_start + outstanding) / 2, sales[0], p),
+        countback=dso.countback(outstanding, windows[2:], sales[2:]),
+        cei=dso.cei_value(ar_cei_start, sales[1], s.cei_months, outstanding, get("c0")),
+        payment={
+            "invoices": int(get("b_n")),
+            "amount": get("b_amount"),
+            **{k: row.get(k) if row else None for k in _BEHAVIOUR_RATIO_KEYS},
+        },
+        concentration=conc,
+        write_off=losses.write_off_result(
+            (
+                currency,
+                "excl_tax" if excl_tax else "incl_tax",
+                wo,
+                wo_sales,
+                float(wo) / float(wo_sales) if wo_sales > 0 else None,
+            )
+            if get("wo_rows")
+            else None
+        ),
+        doubtful=losses.doubtful_result(
+            (
+                currency,
+                flagged,
+                age_based,
+                flagged + age_based,
+                outstanding,
+                float(flagged + age_based) / float(outstanding) if outstanding > 0 else None,
+            )
+            if row
+            else None
+        ),
+        provision=losses.provision_result(by_bucket, s.bucket_edges, rates, currency)["total"],
+    )
+    return out, int(get("terms_breaches"))
+
+
+#: The behaviour ratios of ``sql/behaviour_summary.sql`` from the summed grain columns.
+_BEHAVIOUR_RATIOS = (
+    "CAST(SUM(b_to_pay) AS DOUBLE) / NULLIF(CAST(SUM(b_amount) AS DOUBLE), 0) AS avg_days_to_pay",
+    "CAST(SUM(b_weighted_late) AS DOUBLE) / NULLIF(CAST(SUM(b_amount) AS DOUBLE), 0) "
+    "AS weighted_days_late",
+    "CAST(SUM(b_late) AS DOUBLE) / NULLIF(SUM(b_n), 0) AS avg_days_late",
+    "CAST(SUM(b_on_time) AS DOUBLE) / NULLIF(SUM(b_n), 0) AS on_time_rate",
+)
+_BEHAVIOUR_RATIO_KEYS = ("avg_days_to_pay", "weighted_days_late", "avg_days_late", "on_time_rate")
 
 
 def _money(value: Decimal | None) -> float | None:

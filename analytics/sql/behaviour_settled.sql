@@ -9,7 +9,7 @@ oi AS (
 ),
 settled AS (
     SELECT customer_id, customer_name, invoice_id, invoice_date, due_date, settle_date,
-           amount, currency,
+           amount, currency, segment, entity, country,
            date_diff('day', invoice_date, settle_date) AS days_to_pay,
            GREATEST(date_diff('day', due_date, settle_date), 0) AS days_late,
            CASE WHEN settle_date <= due_date THEN 1 ELSE 0 END AS on_time

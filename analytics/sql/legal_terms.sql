@@ -7,7 +7,8 @@ oi AS (
     {open_items}
 ),
 terms AS (
-    SELECT invoice_id, customer_id, customer_name, currency, segment, invoice_date, due_date,
+    SELECT invoice_id, customer_id, customer_name, currency, segment, entity, country,
+           invoice_date, due_date,
            amount, open_amount, collective_procedure,
            date_diff('day', invoice_date, due_date) AS terms_days,
            CAST(invoice_date + INTERVAL '60' DAY AS DATE) AS limit_60_days,

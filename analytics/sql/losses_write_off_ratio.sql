@@ -1,29 +1,10 @@
 -- Write-off ratio over ($window_start, $as_of] (kpi-spec section 6), per currency.
 -- Parameters: those of analytics.asof.params() plus $window_start (DATE, exclusive).
--- Write-offs count when their invoice is an open item at D that passes the filters.
 -- Basis: excluding tax when every write-off and every invoice of the window has an
 -- amount_excl_tax, else including tax on both sides.
 WITH
-oi AS (
-    {open_items}
-),
-wo AS (
-    SELECT oi.currency, w.amount, w.amount_excl_tax, 1 AS is_write_off
-    FROM write_offs AS w
-    JOIN oi ON oi.invoice_id = w.invoice_id
-    WHERE w.dataset_id = $dataset_id
-      AND w.write_off_date > $window_start
-      AND w.write_off_date <= $as_of
-),
-sold AS (
-    SELECT currency, amount, amount_excl_tax, 0 AS is_write_off
-    FROM oi
-    WHERE kind <> 'unapplied' AND invoice_date > $window_start
-),
 both_sides AS (
-    SELECT currency, amount, amount_excl_tax, is_write_off FROM wo
-    UNION ALL
-    SELECT currency, amount, amount_excl_tax, is_write_off FROM sold
+{write_off_rows}
 ),
 totals AS (
     SELECT currency,
