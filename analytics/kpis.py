@@ -331,6 +331,25 @@ def _grain_columns(buckets: int, windows: int) -> list[str]:
     ]
 
 
+def _rollup(
+    con: duckdb.DuckDBPyConnection, grain: str, dataset_id: int, as_of: date, s: Settings
+) -> str:
+    """The grain table added up over customers: one row per segment, entity, country and
+    currency (a few hundred rows instead of one per customer), kept beside it. It serves every
+    filter but the customer filter; ``customer_id`` is NULL."""
+    windows = len(_windows(as_of, s))
+    sums = ", ".join(
+        f"SUM({c}) AS {c}" for c in _grain_columns(len(bucket_labels(s.bucket_edges)), windows)
+    )
+    build = (
+        "SELECT dataset_id, as_of, CAST(NULL AS VARCHAR) AS customer_id, segment, entity, "
+        f"country, currency, {sums} FROM {grain} "
+        "GROUP BY dataset_id, as_of, segment, entity, country, currency"
+    )
+    table = itemcache.derived(con, dataset_id, as_of, "rollup " + grain, lambda _: build, {})
+    return grain if table is None else table
+
+
 def _grain_rows(grain: str) -> str:
     """The rows of the grain table that pass the filters (parameters of asof.params)."""
     return (
@@ -394,7 +413,9 @@ def _overview_from_grain(
         ]
     )
     params = asof.params(dataset_id, as_of, filters)
-    sql = f"SELECT {select} FROM ({_grain_rows(grain)}) GROUP BY currency ORDER BY currency"
+    # Without a customer filter the sums are read from the grain added up over customers.
+    source = grain if filters.customer_id else _rollup(con, grain, dataset_id, as_of, s)
+    sql = f"SELECT {select} FROM ({_grain_rows(source)}) GROUP BY currency ORDER BY currency"
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
     found = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

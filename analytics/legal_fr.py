@@ -32,6 +32,7 @@ Scope, as an auditor would read it:
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import warnings
@@ -127,6 +128,15 @@ def load_ecb_rates(path: str | Path | None = None) -> pd.DataFrame:
     ``source``; raises ValueError naming the first bad line otherwise.
     """
     file = Path(path) if path is not None else active_rates_path()
+    stat = file.stat()
+    return _read_ecb_rates(str(file), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _read_ecb_rates(name: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    """The validated table of the file ``name``, read again whenever it changes on disk
+    (its modification time and size are part of the key)."""
+    file = Path(name)
     with open(file, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in RATE_COLUMNS if c not in (reader.fieldnames or [])]
@@ -228,14 +238,21 @@ def half_years(first: date, last: date, rates: pd.DataFrame) -> list[HalfYear]:
     return out
 
 
-def _first_due(con: duckdb.DuckDBPyConnection, dataset_id: int) -> date | None:
+def _first_due(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> date | None:
+    """The first due date of the dataset (a pass over its invoices, remembered per date while
+    the connection has the open-items cache)."""
     sql = (
         "SELECT MIN(COALESCE(due_date, invoice_date)) FROM "
         + schema.INVOICES.name
         + " WHERE dataset_id = $dataset_id"
     )
-    row = con.execute(sql, {"dataset_id": int(dataset_id)}).fetchone()
-    return row[0] if row else None
+
+    def compute() -> str:
+        row = con.execute(sql, {"dataset_id": int(dataset_id)}).fetchone()
+        return row[0].isoformat() if row and row[0] is not None else ""
+
+    value = itemcache.remembered(con, dataset_id, as_of, "first_due", compute)
+    return date.fromisoformat(value) if value else None
 
 
 def _late_sql(items: str, tail: str) -> str:
@@ -256,8 +273,15 @@ def _late_query(
     margin: Decimal,
     indemnity: Decimal,
     tail: str,
+    *,
+    sums: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters of ``legal_late.sql`` followed by the query ``tail``.
+
+    ``sums``: ``tail`` reads ``late_sums`` (``sql/legal_late_sums.sql``: the late invoices
+    counted and added up per customer, segment, entity, country and currency) instead of the
+    rows; with the cache those sums are kept too, so a book-level figure adds up a few thousand
+    rows.
 
     With the open-items cache (:mod:`analytics.itemcache`), the late invoices of the whole
     ledger at D are computed once per rate table, margin and indemnity and kept beside the
@@ -267,7 +291,7 @@ def _late_query(
     the allocation, selects whole customers whose FIFO allocation never depends on others.
     """
     table = load_ecb_rates() if rates is None else validate_ecb_rates(rates)
-    first = _first_due(con, dataset_id) or as_of
+    first = _first_due(con, dataset_id, as_of) or as_of
     periods = half_years(min(first, as_of), as_of, table)
     inputs = {
         "h_start": [p.start for p in periods],
@@ -299,12 +323,23 @@ def _late_query(
         unfiltered,
     )
     if cached is None:
-        return _late_sql(itemcache.items_sql(con, dataset_id, as_of), tail), p
-    sql = (
-        f"WITH late_items AS (SELECT * FROM {cached} WHERE {itemcache.FILTERS_SQL})\n"
-        + asof.load_sql(tail)
-    )
-    return sql, asof.filter_params(filters)
+        items = itemcache.items_sql(con, dataset_id, as_of)
+        if sums:
+            late_sums = f", late_sums AS (\n{asof.load_sql('legal_late_sums')})\n"
+            sql = asof.compose("legal_late", open_items=items) + late_sums
+            return sql + asof.load_sql(tail), p
+        return _late_sql(items, tail), p
+    if sums:
+        late_sums = f"WITH late_items AS (SELECT * FROM {cached})\n" + asof.load_sql(
+            "legal_late_sums"
+        )
+        table = itemcache.derived(
+            con, dataset_id, as_of, "legal_sums " + key, lambda _: late_sums, {}
+        )
+        sql = f"WITH late_sums AS (SELECT * FROM {table} WHERE {itemcache.FILTERS_SQL})\n"
+    else:
+        sql = f"WITH late_items AS (SELECT * FROM {cached} WHERE {itemcache.FILTERS_SQL})\n"
+    return sql + asof.load_sql(tail), asof.filter_params(filters)
 
 
 def _warn_missing(missing: bool) -> None:
@@ -402,7 +437,9 @@ def legal_totals(
     per-invoice penalties, Decimal, None when one is None), ``indemnities_eur``.
     Reference: kpi-spec sections 8 and 10.
     """
-    sql, p = _late_query(con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_summary")
+    sql, p = _late_query(
+        con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_summary", sums=True
+    )
     out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties"))
     return out

@@ -351,9 +351,11 @@ def test_late_payment_figures_from_the_cache_equal_the_uncached_ones(tmp_path):
     # Not vacuous: the whole ledger has late invoices, the customer filter fewer.
     assert 0 < len(plain[4][1]) < len(plain[0][1])
     assert not plain[5][0].empty and plain[6][0].empty
-    # One derived table per rate set (the default margin and 3 points), at D only.
+    # The late invoices of each rate set (the default margin and 3 points) and their sums per
+    # customer for the book-level totals (asked with the default margin only), at D only.
     derived = con.execute("SELECT entry, key FROM encours_cache.derived").fetchall()
-    assert len(derived) == 2 and len({e for e, _ in derived}) == 1
+    assert sorted(k.split()[0] for _, k in derived) == ["legal_late", "legal_late", "legal_sums"]
+    assert len({e for e, _ in derived}) == 1
     itemcache.forget(con, ds)
     left = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'encours_cache' "

@@ -694,3 +694,23 @@ def test_open_only_keeps_the_invoices_still_open_with_the_same_penalties(tmp_pat
     frame = legal_fr.late_invoices(con, date(2024, 4, 30), dataset_id=1, open_only=True)
     assert list(frame["invoice_id"]) == ["A2"]
     assert frame["penalty"].iloc[0] == everything["A2"]["penalty"] > 0
+
+
+def test_a_rate_table_rewritten_in_place_is_read_again(tmp_path):
+    """The table of a file is kept between calls, keyed by the file's modification time and
+    size: a rewrite of the same path is seen at the next call, and the caller's copy can be
+    changed without changing the next caller's."""
+    path = tmp_path / "rates.csv"
+    path.write_text("effective_date,rate_percent,source\n2024-01-01,4.50,ECB\n", encoding="utf-8")
+    first = legal_fr.load_ecb_rates(path)
+    assert first["rate_percent"].tolist() == [Decimal("4.50")]
+    first.loc[0, "rate_percent"] = Decimal("9")
+    assert legal_fr.load_ecb_rates(path)["rate_percent"].tolist() == [Decimal("4.50")]
+    path.write_text(
+        "effective_date,rate_percent,source\n2024-01-01,4.50,ECB\n2024-06-12,4.25,ECB\n",
+        encoding="utf-8",
+    )
+    assert legal_fr.load_ecb_rates(path)["rate_percent"].tolist() == [
+        Decimal("4.50"),
+        Decimal("4.25"),
+    ]

@@ -23,7 +23,7 @@ pos AS (
     FROM bal
     WHERE balance > 0
 ),
-ranked AS (
+desc_ranked AS (
     SELECT customer_id, customer_name, currency, balance,
            SUM(balance) OVER (PARTITION BY currency) AS total,
            COUNT(*) OVER (PARTITION BY currency) AS n,
@@ -31,11 +31,15 @@ ranked AS (
                PARTITION BY currency ORDER BY balance DESC, customer_id) AS rank_desc,
            SUM(balance) OVER (
                PARTITION BY currency ORDER BY balance DESC, customer_id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_desc,
-           ROW_NUMBER() OVER (
-               PARTITION BY currency ORDER BY balance, customer_id DESC) AS rank_asc,
-           SUM(balance) OVER (
-               PARTITION BY currency ORDER BY balance, customer_id DESC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_asc
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_desc
     FROM pos
+),
+ranked AS (
+    -- The ascending order (balance, customer_id DESC) is the descending one reversed, so one
+    -- sort gives both: rank_asc = n + 1 - rank_desc, and cum_asc, the balances at or after
+    -- the row in the descending order, = total - cum_desc + balance.
+    SELECT *,
+           n + 1 - rank_desc AS rank_asc,
+           total - cum_desc + balance AS cum_asc
+    FROM desc_ranked
 )

@@ -1,10 +1,11 @@
--- Book-level legal figures per currency; appended to legal_late.sql.
+-- Book-level legal figures per currency, from the late invoices added up per customer
+-- (late_sums: the rows of legal_late_sums.sql that pass the filters).
 SELECT currency,
-       COUNT(*) AS late_invoices,
-       COUNT(*) FILTER (WHERE eligible) AS eligible_invoices,
-       CASE WHEN COUNT(*) FILTER (WHERE rate_missing) > 0 THEN NULL
+       CAST(SUM(late_invoices) AS BIGINT) AS late_invoices,
+       CAST(SUM(eligible_invoices) AS BIGINT) AS eligible_invoices,
+       CASE WHEN SUM(rate_missing) > 0 THEN NULL
             ELSE CAST(COALESCE(SUM(penalty), 0) AS DECIMAL(18,2)) END AS penalties,
        CAST(COALESCE(SUM(indemnity_eur), 0) AS DECIMAL(18,2)) AS indemnities_eur
-FROM late_items
+FROM late_sums
 GROUP BY currency
 ORDER BY currency
