@@ -238,18 +238,18 @@ def _grain(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date, s: Sett
     conds, edge_binds = aging.bucket_conditions(edges, "dpd")
     windows = _windows(as_of, s)
     item_columns = [
-        *(f"CASE WHEN {c} THEN open_amount END AS c{i}" for i, c in enumerate(conds)),
-        *(f"CASE WHEN open_amount <> 0 AND {c} THEN 1 END AS n{i}" for i, c in enumerate(conds)),
+        *(f"SUM(open_amount) FILTER (WHERE {c}) AS c{i}" for i, c in enumerate(conds)),
+        *(f"COUNT(*) FILTER (WHERE open_amount <> 0 AND {c}) AS n{i}" for i, c in enumerate(conds)),
         *(
-            f"CASE WHEN kind <> 'unapplied' AND invoice_date > $w_start_{k} "
-            f"AND invoice_date <= $w_end_{k} THEN amount END AS s{k}"
+            f"SUM(amount) FILTER (WHERE kind <> 'unapplied' AND invoice_date > $w_start_{k} "
+            f"AND invoice_date <= $w_end_{k}) AS s{k}"
             for k in range(len(windows))
         ),
     ]
     rows = [-1, *range(len(conds))]
     provision_columns = [
-        *(f"CASE WHEN bucket = {b} THEN base END AS {_p(b)}" for b in rows),
-        *(f"CASE WHEN bucket = {b} THEN 1 END AS {_p(b, 'pn')}" for b in rows),
+        *(f"SUM(base) FILTER (WHERE bucket = {b}) AS {_p(b)}" for b in rows),
+        *(f"COUNT(*) FILTER (WHERE bucket = {b}) AS {_p(b, 'pn')}" for b in rows),
     ]
     sums = [f"SUM({c}) AS {c}" for c in _grain_columns(len(conds), len(windows))]
     index_sql, _ = aging.bucket_index_sql(edges, "dpd")
