@@ -191,3 +191,27 @@ def test_a_failure_is_reported_by_the_line_that_names_it() -> None:
     assert bench_main._error_line("Traceback...\n  x = 1\nMemoryError\n") == "MemoryError"
     assert bench_main._error_line("killed\n") == "killed"
     assert len(bench_main._error_line("Error " + "x" * 300)) == 200
+
+
+def test_a_row_names_its_commit_dirty_only_when_code_differs_from_it(tmp_path, monkeypatch):
+    """Rewriting the benchmark's own reports between two scales (``--keep``) does not mark
+    the next scale's row as measured on changed code; changing any other tracked file does."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "bench" / "out").mkdir(parents=True)
+    for name in ("bench/RESULTS.md", "bench/results.json", "bench/out/RESULTS.md", "app.py"):
+        (tmp_path / name).write_text("1\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-q", "-m", "x")
+    monkeypatch.setattr(bench_main, "BENCH_DIR", tmp_path / "bench")
+    head = bench_main._commit()
+    assert head and len(head) == 7 and not head.endswith("-dirty")
+    for name in ("bench/RESULTS.md", "bench/results.json", "bench/out/RESULTS.md"):
+        (tmp_path / name).write_text("2\n")
+    assert bench_main._commit() == head
+    (tmp_path / "app.py").write_text("2\n")
+    assert bench_main._commit() == head + "-dirty"
