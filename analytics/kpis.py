@@ -302,33 +302,41 @@ def _p(bucket: int, prefix: str = "p") -> str:
     return f"{prefix}_doubtful" if bucket < 0 else f"{prefix}{bucket}"
 
 
-def _grain_columns(buckets: int, windows: int) -> list[str]:
-    """The summed columns of ``sql/overview_grain.sql``."""
-    return [
+def _grain_kinds(buckets: int, windows: int) -> tuple[list[str], list[str], list[str]]:
+    """The summed columns of ``sql/overview_grain.sql`` by kind: money, counts, and the
+    weights that only the behaviour ratios read."""
+    rows = [-1, *range(buckets)]
+    money = [
         "total",
-        "n",
-        "docs",
         *(f"c{i}" for i in range(buckets)),
-        *(f"n{i}" for i in range(buckets)),
         *(f"s{k}" for k in range(windows)),
         "d_flagged",
         "d_age",
-        "b_n",
         "b_amount",
-        "b_to_pay",
-        "b_weighted_late",
-        "b_late",
-        "b_on_time",
-        "wo_rows",
-        "wo_nulls",
         "wo_incl",
         "wo_excl",
         "wo_sales_incl",
         "wo_sales_excl",
-        "terms_breaches",
-        *(_p(b) for b in [-1, *range(buckets)]),
-        *(_p(b, "pn") for b in [-1, *range(buckets)]),
+        *(_p(b) for b in rows),
     ]
+    counts = [
+        "n",
+        "docs",
+        *(f"n{i}" for i in range(buckets)),
+        "b_n",
+        "wo_rows",
+        "wo_nulls",
+        "terms_breaches",
+        *(_p(b, "pn") for b in rows),
+    ]
+    weights = ["b_to_pay", "b_weighted_late", "b_late", "b_on_time"]
+    return money, counts, weights
+
+
+def _grain_columns(buckets: int, windows: int) -> list[str]:
+    """Every summed column of ``sql/overview_grain.sql``."""
+    money, counts, weights = _grain_kinds(buckets, windows)
+    return [*money, *counts, *weights]
 
 
 def _rollup(
@@ -381,29 +389,7 @@ def _overview_from_grain(
     n_buckets = len(labels)
     windows = _windows(as_of, s)
     prov_rows = [-1, *range(n_buckets)]
-    money = [
-        "total",
-        *(f"c{i}" for i in range(n_buckets)),
-        *(f"s{k}" for k in range(len(windows))),
-        "d_flagged",
-        "d_age",
-        "b_amount",
-        "wo_incl",
-        "wo_excl",
-        "wo_sales_incl",
-        "wo_sales_excl",
-        *(_p(b) for b in prov_rows),
-    ]
-    counts = [
-        "n",
-        "docs",
-        *(f"n{i}" for i in range(n_buckets)),
-        "b_n",
-        "wo_rows",
-        "wo_nulls",
-        "terms_breaches",
-        *(_p(b, "pn") for b in prov_rows),
-    ]
+    money, counts, _ = _grain_kinds(n_buckets, len(windows))
     select = ", ".join(
         [
             "currency",
