@@ -346,6 +346,16 @@ def query_frame(
     return frame
 
 
+def small_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None
+) -> pd.DataFrame:
+    """:func:`query_frame` for a result of a few rows (a total per currency): read row by row
+    from one ``execute()``, which plans the query once where a relation plans it twice."""
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return pd.DataFrame.from_records(cur.fetchall(), columns=names)
+
+
 def single_currency_total(rows: Sequence[tuple[str, Decimal | None]]) -> Decimal:
     """The one total of ``(currency, total)`` rows; 0.00 when there are none.
 

@@ -440,7 +440,7 @@ def legal_totals(
     sql, p = _late_query(
         con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_summary", sums=True
     )
-    out = asof.query_frame(con, sql, p)
+    out = asof.small_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties"))
     return out
 

@@ -131,7 +131,7 @@ def test_the_sample_overview_is_the_same_with_and_without_the_cache(tmp_path):
     itemcache.enable(con)
     cached = figures()
     built = con.execute(
-        "SELECT count(*) FROM encours_cache.derived WHERE key LIKE 'overview %'"
+        "SELECT count(*) FROM encours_cache.derived_tables WHERE key LIKE 'overview %'"
     ).fetchall()[0][0]
     assert built == 4  # one per date and settings asked for
     itemcache.disable(con)
@@ -149,6 +149,7 @@ def test_the_least_recently_used_dates_are_dropped_beyond_the_limit(tmp_path, mo
     itemcache.enable(con)
     monkeypatch.setattr(itemcache, "MAX_ENTRIES", 2)
     monkeypatch.setattr(itemcache, "KEEP_SECONDS", 0.0)
+    monkeypatch.setattr(itemcache, "TOUCH_SECONDS", 0.0)  # every use recorded
     days = [date(2024, 6, d) for d in (1, 2, 3)]
     itemcache.items_sql(con, 1, days[0])
     itemcache.items_sql(con, 1, days[1])
@@ -161,6 +162,70 @@ def test_the_least_recently_used_dates_are_dropped_beyond_the_limit(tmp_path, mo
         "AND table_name LIKE 'oi_%'"
     ).fetchall()[0][0]
     assert tables == 2
+
+
+def test_a_use_is_recorded_at_most_once_per_touch_interval(tmp_path, monkeypatch):
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+
+    def used() -> int:
+        return con.execute("SELECT used FROM encours_cache.entries").fetchall()[0][0]
+
+    itemcache.items_sql(con, 1, D)
+    first = used()
+    itemcache.items_sql(con, 1, D)  # a moment later: not written again
+    assert used() == first
+    monkeypatch.setattr(itemcache, "TOUCH_SECONDS", 0.0)
+    itemcache.items_sql(con, 1, D)
+    assert used() == first + 1
+
+
+def test_a_request_scope_finds_the_same_tables_and_totals_as_single_lookups(tmp_path):
+    """Within ``scope()`` a pair's derived tables and totals are read once and remembered: the
+    names and values are those of single lookups, what is built within the scope is found
+    after it, and nothing is remembered from one scope to the next."""
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+    calls = []
+
+    def compute(value: str):
+        def run() -> str:
+            calls.append(value)
+            return value
+
+        return run
+
+    def build(items: str) -> str:
+        return f"SELECT * FROM ({items})"
+
+    a = itemcache.derived(con, 1, D, "a", build, asof.params(1, D))
+    assert itemcache.remembered(con, 1, D, "t", compute("1")) == "1"
+    with itemcache.scope():
+        assert itemcache.derived(con, 1, D, "a", build, asof.params(1, D)) == a
+        b = itemcache.derived(con, 1, D, "b", build, asof.params(1, D))  # built here
+        assert b not in (None, a)
+        assert itemcache.derived(con, 1, D, "b", build, asof.params(1, D)) == b
+        assert itemcache.remembered(con, 1, D, "t", compute("2")) == "1"
+        assert itemcache.remembered(con, 1, D, "u", compute("3")) == "3"
+        assert itemcache.remembered(con, 1, D, "u", compute("4")) == "3"
+        with itemcache.scope():  # nested: the same memory
+            assert itemcache.derived(con, 1, D, "b", build, asof.params(1, D)) == b
+    assert calls == ["1", "3"]
+    assert itemcache.derived(con, 1, D, "b", build, asof.params(1, D)) == b
+    assert itemcache.remembered(con, 1, D, "u", compute("5")) == "3"
+    itemcache.forget(con, 1)
+    with itemcache.scope():  # forgotten since: computed and built again
+        assert itemcache.remembered(con, 1, D, "u", compute("6")) == "6"
+        again = itemcache.derived(con, 1, D, "b", build, asof.params(1, D))
+        assert again is not None and con.execute(f"SELECT count(*) FROM {again}").fetchall()
+    assert calls == ["1", "3", "6"]
+    # A plain connection within a scope: no cache, computed each time.
+    (tmp_path / "plain").mkdir()
+    plain = small_ledger(tmp_path / "plain")
+    with itemcache.scope():
+        assert itemcache.derived(plain, 1, D, "a", build, {}) is None
+        assert itemcache.remembered(plain, 1, D, "t", compute("7")) == "7"
+        assert itemcache.remembered(plain, 1, D, "t", compute("8")) == "8"
 
 
 def test_a_recently_used_date_is_never_dropped_under_a_reader(tmp_path, monkeypatch):
@@ -353,7 +418,7 @@ def test_late_payment_figures_from_the_cache_equal_the_uncached_ones(tmp_path):
     assert not plain[5][0].empty and plain[6][0].empty
     # The late invoices of each rate set (the default margin and 3 points) and their sums per
     # customer for the book-level totals (asked with the default margin only), at D only.
-    derived = con.execute("SELECT entry, key FROM encours_cache.derived").fetchall()
+    derived = con.execute("SELECT entry, key FROM encours_cache.derived_tables").fetchall()
     assert sorted(k.split()[0] for _, k in derived) == ["legal_late", "legal_late", "legal_sums"]
     assert len({e for e, _ in derived}) == 1
     itemcache.forget(con, ds)
@@ -362,7 +427,7 @@ def test_late_payment_figures_from_the_cache_equal_the_uncached_ones(tmp_path):
         "AND table_name LIKE 'dv_%'"
     ).fetchall()[0][0]
     assert left == 0
-    assert con.execute("SELECT count(*) FROM encours_cache.derived").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM encours_cache.derived_tables").fetchall()[0][0] == 0
     ws.close()
 
 
@@ -380,14 +445,14 @@ def test_a_derived_table_is_dropped_with_its_date(tmp_path, monkeypatch):
         ("B1", "paid_late"),
         ("B2", "open"),
     ]
-    assert con.execute("SELECT count(*) FROM encours_cache.derived").fetchall()[0][0] == 1
+    assert con.execute("SELECT count(*) FROM encours_cache.derived_tables").fetchall()[0][0] == 1
     itemcache.items_sql(con, 1, date(2024, 6, 1))  # another date pushes D out
     tables = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = 'encours_cache' "
         "AND (table_name LIKE 'dv_%' OR table_name LIKE 'oi_%')"
     ).fetchall()
     assert len(tables) == 1 and tables[0][0].startswith("oi_")
-    assert con.execute("SELECT count(*) FROM encours_cache.derived").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM encours_cache.derived_tables").fetchall()[0][0] == 0
     # Asked again, D's late invoices are computed again, the same.
     assert legal_fr.late_invoices(con, D, dataset_id=1).equals(late)
     with pytest.raises(ValueError, match="not a derived table"):
@@ -409,7 +474,7 @@ def test_a_cache_enabled_without_derived_rows_answers_every_legal_figure_uncache
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'encours_cache'"
         ).fetchall()
     }
-    assert "derived" not in tables and not any(t.startswith("dv_") for t in tables)
+    assert "derived_tables" not in tables and not any(t.startswith("dv_") for t in tables)
     assert any(t.startswith("oi_") for t in tables)  # the open items are still cached
     itemcache.forget(con, 1)
     assert con.execute("SELECT count(*) FROM encours_cache.entries").fetchall()[0][0] == 0
