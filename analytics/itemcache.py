@@ -47,6 +47,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -214,7 +215,11 @@ def _lookup(
 ) -> list[tuple] | None:
     """The rows of a query of the cache database's own tables; None when ``con`` does not see
     them (no cache attached, or no table of derived rows: ``enable(derive=False)``). One query
-    where asking first whether the cache is there would cost one more on every lookup."""
+    where asking first whether the cache is there would cost one more on every lookup.
+
+    The failed query of a connection without the cache aborts an explicit transaction of that
+    connection: KPI functions are not called inside one (only the store's writes open
+    transactions, on cursors of their own)."""
     try:
         return con.execute(sql, params).fetchall()
     except duckdb.CatalogException:
@@ -229,7 +234,9 @@ def _entry(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int 
 def _store(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> int:
     from analytics import asof  # here: the parsing child imports the store, not pandas
 
+    global _issued
     entry, used = con.execute(_NEXT).fetchall()[0]
+    entry = _issued = max(int(entry), _issued + 1)  # never a number dropped before
     table = _table(entry)
     create = (
         f"CREATE TABLE {table} AS SELECT CAST($dataset_id AS INTEGER) AS dataset_id, {COLUMNS} "
@@ -262,6 +269,8 @@ def _evict(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _drop(con: duckdb.DuckDBPyConnection, entry: int) -> None:
+    global _generation
+    _generation += 1  # every scope forgets what it read (see scope())
     if _derives(con):
         for (name,) in con.execute(_DERIVED_OF, {"entry": int(entry)}).fetchall():
             drop = f"DROP TABLE IF EXISTS {CACHE_DB}.{_derived_name(name)}"
@@ -304,9 +313,12 @@ def items_sql(
 
 
 #: The lookups remembered within :func:`scope` (None outside one).
-_scope: ContextVar[dict[tuple, dict[str, str] | None] | None] = ContextVar(
-    "encours_cache_scope", default=None
-)
+_scope: ContextVar[dict[tuple, Any] | None] = ContextVar("encours_cache_scope", default=None)
+#: Bumped whenever a pair is dropped: a scope that sees it change forgets what it read.
+_generation = 0
+#: The highest entry number issued in this process: numbers are never reused, so that a name
+#: read before a drop can never name another pair's table.
+_issued = 0
 
 
 @contextmanager
@@ -314,10 +326,11 @@ def scope() -> Iterator[None]:
     """Within it, the names of a pair's derived tables and its remembered totals are read with
     one query each and remembered, instead of one lookup per figure.
 
-    For one request (an overview asks for five derived tables and three totals). Safe for that
-    long: a pair used within :data:`KEEP_SECONDS` is never evicted, and a dataset deleted
-    during the request fails its queries with or without the scope. Nested scopes share the
-    outer one."""
+    For one request (an overview asks for five derived tables and three totals). A pair used
+    within :data:`KEEP_SECONDS` is never evicted; when a pair is dropped all the same (its
+    dataset forgotten by another session), every scope forgets what it read before its next
+    lookup, and entry numbers are never reused, so a name read earlier names no other pair's
+    table. Nested scopes share the outer one."""
     if _scope.get() is not None:
         yield
         return
@@ -341,6 +354,9 @@ def _in_scope(
     memo = _scope.get()
     if memo is None:
         return None
+    if memo.get(("generation",)) != _generation:
+        memo.clear()
+        memo[("generation",)] = _generation
     mkey = (id(con), sql, int(dataset_id), as_of)
     if mkey not in memo:
         with _lock:

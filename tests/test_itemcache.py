@@ -228,6 +228,28 @@ def test_a_request_scope_finds_the_same_tables_and_totals_as_single_lookups(tmp_
         assert itemcache.remembered(plain, 1, D, "t", compute("8")) == "8"
 
 
+def test_a_scope_forgets_what_it_read_when_a_pair_is_dropped(tmp_path):
+    """Another session forgets the dataset in the middle of a request: the request's next
+    lookup does not return the dropped table's name, and the pair stored again gets another
+    entry number, so no earlier name can ever name its tables."""
+    con = small_ledger(tmp_path)
+    itemcache.enable(con)
+
+    def build(items: str) -> str:
+        return f"SELECT * FROM ({items})"
+
+    with itemcache.scope():
+        first = itemcache.derived(con, 1, D, "a", build, asof.params(1, D))
+        itemcache.forget(con, 1)
+        again = itemcache.derived(con, 1, D, "a", build, asof.params(1, D))
+        assert again is not None and again != first
+        items = itemcache.items_sql(con, 1, D)
+        n_items = con.execute(f"SELECT count(*) FROM ({items})", asof.params(1, D)).fetchall()
+        assert con.execute(f"SELECT count(*) FROM {again}").fetchall() == n_items == [(3,)]
+    entries = [r[0] for r in con.execute("SELECT entry FROM encours_cache.entries").fetchall()]
+    assert len(entries) == 1 and f"dv_{entries[0]}_" in again
+
+
 def test_a_recently_used_date_is_never_dropped_under_a_reader(tmp_path, monkeypatch):
     con = small_ledger(tmp_path)
     itemcache.enable(con)
