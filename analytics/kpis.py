@@ -14,6 +14,12 @@ function's own SQL (the same open items, settled invoices, write-off rows and pr
 sums of DECIMAL values are exact whatever their grouping, and the filters select whole rows of
 the grain. A connection without derived rows (the one-shot ``kpis`` command, a plain DuckDB
 connection) asks each family's function.
+
+Beside the grain, two smaller tables are kept per date: the grain added up over customers as
+(column name, value) rows, which serves every filter but the customer filter with one narrow
+sum, and the customers ranked by outstanding within each currency, which serves the
+concentration when the only filter is the currency. A warm overview is then a handful of small
+queries, their lookups read once per request (``itemcache.scope``).
 """
 
 from __future__ import annotations
