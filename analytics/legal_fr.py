@@ -35,7 +35,10 @@ import csv
 import functools
 import json
 import os
+import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -255,15 +258,11 @@ def _first_due(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: date) -> 
     return date.fromisoformat(value) if value else None
 
 
-def _late_sql(items: str, tail: str) -> str:
-    base = asof.compose("legal_late", open_items=items)
-    return base + "\n" + asof.load_sql(tail)
-
-
 #: The per-invoice rows of ``legal_late.sql`` as they are cached (``late_items`` itself).
 _LATE_ITEMS_TAIL = "SELECT * FROM late_items"
 
 
+@contextmanager
 def _late_query(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -275,8 +274,9 @@ def _late_query(
     tail: str,
     *,
     sums: bool = False,
-) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of ``legal_late.sql`` followed by the query ``tail``.
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The SQL and parameters of the query ``tail`` over the late invoices of
+    ``legal_late.sql`` (CTE ``late_items``), valid within the ``with`` block.
 
     ``sums``: ``tail`` reads ``late_sums`` (``sql/legal_late_sums.sql``: the late invoices
     counted and added up per customer, segment, entity, country and currency) instead of the
@@ -289,6 +289,8 @@ def _late_query(
     uncached query gives: segment, entity, country and currency filter the late invoices by
     their own columns in both, and a customer filter, which the uncached query applies before
     the allocation, selects whole customers whose FIFO allocation never depends on others.
+    Without derived rows, the late invoices that pass the filters are written to a temporary
+    table of ``con`` for the block, and ``tail`` reads them there.
     """
     table = load_ecb_rates() if rates is None else validate_ecb_rates(rates)
     first = _first_due(con, dataset_id, as_of) or as_of
@@ -323,12 +325,22 @@ def _late_query(
         unfiltered,
     )
     if cached is None:
+        # Written to a temporary table first: DuckDB spills a table to disk under its memory
+        # limit, where the one query of the late invoices and their sums ran out of memory
+        # (10M invoices under 400MB).
         items = itemcache.items_sql(con, dataset_id, as_of)
-        if sums:
-            late_sums = f", late_sums AS (\n{asof.load_sql('legal_late_sums')})\n"
-            sql = asof.compose("legal_late", open_items=items) + late_sums
-            return sql + asof.load_sql(tail), p
-        return _late_sql(items, tail), p
+        name = "late_items_" + uuid.uuid4().hex
+        create = f"CREATE TEMP TABLE {name} AS " + asof.compose("legal_late", open_items=items)
+        con.execute(create + "\n" + _LATE_ITEMS_TAIL, p)
+        try:
+            sql = f"WITH late_items AS (SELECT * FROM temp.{name})\n"
+            if sums:
+                sql += f", late_sums AS (\n{asof.load_sql('legal_late_sums')})\n"
+            yield sql + asof.load_sql(tail), {}
+        finally:
+            drop = f"DROP TABLE IF EXISTS temp.{name}"
+            con.execute(drop)
+        return
     if sums:
         late_sums = f"WITH late_items AS (SELECT * FROM {cached})\n" + asof.load_sql(
             "legal_late_sums"
@@ -339,7 +351,7 @@ def _late_query(
         sql = f"WITH late_sums AS (SELECT * FROM {table} WHERE {itemcache.FILTERS_SQL})\n"
     else:
         sql = f"WITH late_items AS (SELECT * FROM {cached} WHERE {itemcache.FILTERS_SQL})\n"
-    return sql + asof.load_sql(tail), asof.filter_params(filters)
+    yield sql + asof.load_sql(tail), asof.filter_params(filters)
 
 
 def _warn_missing(missing: bool) -> None:
@@ -385,8 +397,8 @@ def late_invoices(
     Grain: one row per late invoice. Reference: Code de commerce L441-10, D441-5.
     """
     tail = "legal_penalties_open" if open_only else "legal_penalties_list"
-    sql, p = _late_query(con, as_of, dataset_id, filters, rates, margin, indemnity, tail)
-    out = asof.query_frame(con, sql, p)
+    with _late_query(con, as_of, dataset_id, filters, rates, margin, indemnity, tail) as (sql, p):
+        out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalty"))
     return out
 
@@ -412,10 +424,10 @@ def penalties_by_customer(
     Grain: customer x currency, customers with at least one late invoice.
     Reference: Code de commerce L441-10, D441-5.
     """
-    sql, p = _late_query(
+    with _late_query(
         con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_customers"
-    )
-    out = asof.query_frame(con, sql, p)
+    ) as (sql, p):
+        out = asof.query_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties_open", "penalties_paid"))
     return out
 
@@ -437,10 +449,10 @@ def legal_totals(
     per-invoice penalties, Decimal, None when one is None), ``indemnities_eur``.
     Reference: kpi-spec sections 8 and 10.
     """
-    sql, p = _late_query(
+    with _late_query(
         con, as_of, dataset_id, filters, rates, margin, indemnity, "legal_summary", sums=True
-    )
-    out = asof.small_frame(con, sql, p)
+    ) as (sql, p):
+        out = asof.small_frame(con, sql, p)
     _warn_missing(_any_none(out, "penalties"))
     return out
 

@@ -498,6 +498,10 @@ def test_a_cache_enabled_without_derived_rows_answers_every_legal_figure_uncache
     }
     assert "derived_tables" not in tables and not any(t.startswith("dv_") for t in tables)
     assert any(t.startswith("oi_") for t in tables)  # the open items are still cached
+    # The late invoices went through a temporary table, dropped after each figure.
+    assert legal_fr.legal_summary(con, D, dataset_id=1)["late_invoices"] == 3
+    temporary = "SELECT count(*) FROM duckdb_tables() WHERE temporary"
+    assert con.execute(temporary).fetchall()[0][0] == 0
     itemcache.forget(con, 1)
     assert con.execute("SELECT count(*) FROM encours_cache.entries").fetchall()[0][0] == 0
 
