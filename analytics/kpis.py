@@ -348,6 +348,11 @@ def _grain_columns(buckets: int, windows: int) -> list[str]:
     return [*money, *counts, *weights]
 
 
+def _summed_columns(as_of: date, s: Settings) -> list[str]:
+    """:func:`_grain_columns` for the buckets and windows of ``s`` at ``as_of``."""
+    return _grain_columns(len(bucket_labels(s.bucket_edges)), len(_windows(as_of, s)))
+
+
 def _long(columns: list[str]) -> str:
     """The SELECT items that turn one row of the grain's ``columns`` into a row per column:
     ``k`` (its name) and ``v`` (its value as DECIMAL(38,2), exact for the counts too)."""
@@ -364,7 +369,7 @@ def _rollup(
     per customer), kept beside it. It serves every filter but the customer filter;
     ``customer_id`` is NULL. Narrow rows because DuckDB plans a query of a hundred sums
     in about 15 ms, and adds up ``v`` by ``k`` in 2."""
-    columns = _grain_columns(len(bucket_labels(s.bucket_edges)), len(_windows(as_of, s)))
+    columns = _summed_columns(as_of, s)
     sums = ", ".join(f"SUM({c}) AS {c}" for c in columns)
     keys = "dataset_id, as_of, segment, entity, country, currency"
     build = (
@@ -392,10 +397,9 @@ def _grain_sums(
 ) -> dict[str, dict[str, Decimal | None]]:
     """Every summed column of the grain rows that pass the filters, per currency (None: no
     row had a value). Without a customer filter, from the grain added up over customers."""
-    columns = _grain_columns(len(bucket_labels(s.bucket_edges)), len(_windows(as_of, s)))
     long = None if filters.customer_id else _rollup(con, grain, dataset_id, as_of, s)
     if long is None:
-        rows = f"SELECT currency, {_long(columns)} FROM ({_grain_rows(grain)})"
+        rows = f"SELECT currency, {_long(_summed_columns(as_of, s))} FROM ({_grain_rows(grain)})"
     else:
         rows = _grain_rows(long)
     sql = f"SELECT currency, k, SUM(v) FROM ({rows}) GROUP BY currency, k"
