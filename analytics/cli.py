@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +25,7 @@ from analytics.pipeline import (
     LoadError,
     LoadReport,
     load_files,
+    stages_on_disk,
 )
 from analytics.store import Workspace, WorkspaceError, workspace_path
 
@@ -170,9 +173,9 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         if path is not None:
             pairs.append((table, path))
     files = _input_files(pairs, overrides)
-    # One overview: each figure is asked once, so no derived rows are kept (itemcache.derived).
-    with Workspace(":memory:", derive=False) as ws:
-        report = load_files(ws, files, limits=_limits(args))
+    limits = _limits(args)
+    with _scratch_workspace(files, limits) as ws:
+        report = load_files(ws, files, limits=limits)
         _report_rejects(report, ws)
         figures = kpi_module.overview_json(
             ws.cursor(),
@@ -192,6 +195,23 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     else:
         print(kpi_module.format_text(figures))
     return EXIT_OK
+
+
+@contextmanager
+def _scratch_workspace(files: list[InputFile], limits: Limits) -> Iterator[Workspace]:
+    """The workspace of one ``kpis`` command, gone when it ends: in memory, or a database file
+    in a private temporary folder when the files are too large for the memory (DuckDB then
+    reads back from the file what it cannot keep in memory, rather than spilling it).
+
+    One overview: each figure is asked once, so no derived rows are kept (itemcache.derived).
+    """
+    if not stages_on_disk(files, limits):
+        with Workspace(":memory:", derive=False) as ws:
+            yield ws
+        return
+    with tempfile.TemporaryDirectory(prefix="encours-kpis-") as folder:
+        with Workspace(Path(folder) / "kpis.duckdb", derive=False) as ws:
+            yield ws
 
 
 def _json_default(value: object) -> object:

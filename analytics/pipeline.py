@@ -53,6 +53,13 @@ PARSE_DUCKDB_MEMORY_SHARE = 0.5
 PARSE_DISK_MIB = 8192
 
 MIB = 1024 * 1024
+#: A load whose files take more than 1/STAGING_FACTOR of the child's DuckDB memory would spill
+#: its staging (every field as text, then typed: about three times the files' bytes at their
+#: peak). It is staged in a database file of the job folder instead, which DuckDB compresses,
+#: and its rows are handed over compressed and read back a batch at a time.
+STAGING_FACTOR = 3
+#: Compression of the Arrow files of a large load (``STAGING_FACTOR``).
+LARGE_HANDOVER_COMPRESSION = "zstd"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 #: Arrow IPC targets of a staged dataset besides the canonical tables.
 REJECTS, FLAGS = "rejected_rows", "quality_flags"
@@ -197,8 +204,10 @@ def stage_files(
     max_columns: int = MAX_COLUMNS,
     config: dict[str, str] | None = None,
     on_file: Callable[[str], None] | None = None,
+    database: str = ":memory:",
 ) -> tuple[duckdb.DuckDBPyConnection, list[quality.StagedFile], list[str]]:
-    """Read, map and stage every file in a private in-memory DuckDB.
+    """Read, map and stage every file in a private DuckDB (in memory unless ``database`` names
+    a new database file).
 
     Returns the staging connection, the staged files and their sha256. Raises ``LoadError``
     (or ``ingest.IngestError``) with a message naming the file when a file cannot be used,
@@ -208,7 +217,7 @@ def stage_files(
     """
     if not files:
         raise LoadError("no file to load")
-    con = duckdb.connect(":memory:", config=config or {})
+    con = duckdb.connect(database, config=config or {})
     staged: list[quality.StagedFile] = []
     if hashes is None:
         hashes = [sha256_of(Path(f.path)) for f in files]
@@ -531,8 +540,9 @@ def _load_bounded(
     limits: Limits,
     progress: Progress | None,
 ) -> LoadReport:
+    large = stages_on_disk(files, limits)
     with _job_dir() as job:
-        result = _run_child(ws, "stage", files, hashes, limits, job)
+        result = _run_child(ws, "stage", files, hashes, limits, job, large=large)
         prepared = _Prepared(
             reports=[_report_from_json(r) for r in result["reports"]],
             expected={
@@ -543,10 +553,14 @@ def _load_bounded(
             flags=int(result["flags"]),
             headers=[list(h) for h in result["headers"]],
         )
-        data = {t: _read_arrow(job / (t + ".arrow")) for t in result["targets"]}
+        read = _stream_arrow if large else _read_arrow
+        data = {t: read(job / (t + ".arrow")) for t in result["targets"]}
         try:
             return _write_once(ws, prepared, data, hashes, name, progress)
         finally:
+            for source in data.values():
+                if isinstance(source, pa.RecordBatchReader):
+                    source.close()
             data.clear()
 
 
@@ -566,15 +580,18 @@ def _run_child(
     hashes: list[str],
     limits: Limits,
     job: Path | None = None,
+    *,
+    large: bool = False,
 ) -> dict:
     """Run the child on ``files`` in the folder ``job`` (a private one when None); its result.
+    ``large``: stage in a database file of ``job`` and hand the rows over compressed.
 
     Raises the child's ``LoadError`` / ``IngestError``, or a ``LoadError`` naming the file
     being read and the limit it exceeded when the child had to be stopped.
     """
     if job is None:
         with _job_dir() as private:
-            return _run_child(ws, mode, files, hashes, limits, private)
+            return _run_child(ws, mode, files, hashes, limits, private, large=large)
     _write_arrow(job / _SAVED, _saved_mappings(ws))
     spec = {
         "mode": mode,
@@ -582,6 +599,7 @@ def _run_child(
         "limits": asdict(limits),
         "hashes": hashes,
         "files": [_file_to_json(f) for f in files],
+        "large": large,
     }
     (job / _JOB).write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     env = dict(os.environ)
@@ -656,12 +674,14 @@ def _saved_mappings(ws: Workspace) -> pa.Table | None:
     return ws.cursor().sql(sql).to_arrow_table()
 
 
-def _write_arrow(path: Path, data: object | None) -> None:
-    """Write Arrow ``data`` (a table or a record-batch reader) as an Arrow IPC file."""
+def _write_arrow(path: Path, data: object | None, compression: str | None = None) -> None:
+    """Write Arrow ``data`` (a table or a record-batch reader) as an Arrow IPC file, its
+    buffers compressed with ``compression`` ("zstd", "lz4") when given."""
     if data is None:
         return
+    options = pa.ipc.IpcWriteOptions(compression=compression)
     with pa.OSFile(str(path), "wb") as sink:
-        with pa.ipc.new_file(sink, data.schema) as writer:
+        with pa.ipc.new_file(sink, data.schema, options=options) as writer:
             if isinstance(data, pa.Table):
                 writer.write_table(data)
             else:
@@ -673,6 +693,33 @@ def _read_arrow(path: Path) -> pa.Table:
     """An Arrow IPC file as a table mapped from disk (no copy)."""
     with pa.memory_map(str(path)) as source:
         return pa.ipc.open_file(source).read_all()
+
+
+def _stream_arrow(path: Path) -> pa.RecordBatchReader:
+    """An Arrow IPC file (compressed or not) read one batch at a time: only the batch being
+    written is in memory. The file is closed when the reader is exhausted or closed."""
+    source = pa.OSFile(str(path), "rb")
+    try:
+        ipc = pa.ipc.open_file(source)
+    except Exception:
+        source.close()
+        raise
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for i in range(ipc.num_record_batches):
+                yield ipc.get_batch(i)
+        finally:
+            source.close()
+
+    return pa.RecordBatchReader.from_batches(ipc.schema, batches())
+
+
+def stages_on_disk(files: list[InputFile], limits: Limits) -> bool:
+    """Whether a load of ``files`` is staged in a database file (see ``STAGING_FACTOR``): too
+    large for the staging's memory, and so for an in-memory workspace."""
+    size = sum(Path(f.path).stat().st_size for f in files if Path(f.path).is_file())
+    return size * STAGING_FACTOR > _parse_duckdb_mib(limits) * MIB
 
 
 def _file_to_json(f: InputFile) -> dict:
@@ -846,7 +893,9 @@ def _child_main(job_dir: str) -> int:
         if spec["mode"] == "preview":
             result = _child_preview(files[0], saved, config, on_file)
         else:
-            result = _child_stage(job, files, spec["hashes"], saved, limits, config, on_file)
+            result = _child_stage(
+                job, files, spec["hashes"], saved, limits, config, on_file, spec["large"]
+            )
     except Exception as exc:
         result = {"error": _error_to_json(exc)}
     finally:
@@ -889,6 +938,7 @@ def _child_stage(
     limits: Limits,
     config: dict[str, str],
     on_file: Callable[[str], None],
+    large: bool,
 ) -> dict:
     con, staged, hashes = stage_files(
         files,
@@ -897,13 +947,19 @@ def _child_stage(
         max_columns=limits.max_columns,
         config=config,
         on_file=on_file,
+        database=str(job / "staging.duckdb") if large else ":memory:",
     )
+    compression = LARGE_HANDOVER_COMPRESSION if large else None
     try:
         prepared = _prepare(con, staged, hashes)
         for target, sql in prepared.sources.items():
-            _write_arrow(job / (target + ".arrow"), con.cursor().sql(sql).to_arrow_reader())
+            reader = con.cursor().sql(sql).to_arrow_reader()
+            _write_arrow(job / (target + ".arrow"), reader, compression)
     finally:
         con.close()
+        if large:  # the rows are in the Arrow files now
+            for leftover in job.glob("staging.duckdb*"):
+                leftover.unlink()
     return {
         "reports": [_report_to_json(r) for r in prepared.reports],
         "expected": {

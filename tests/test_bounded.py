@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from analytics import pipeline
@@ -196,3 +197,91 @@ def test_a_parse_over_the_database_memory_limit_says_which_limits_hold(monkeypat
     monkeypatch.delenv("ENCOURS_MEMORY_LIMIT")
     message = str(pipeline._error_from_json(error, "factures.csv", limits))
     assert "(500 MiB for its database, 1000 MiB in all)" in message
+
+
+def _rows(ws: Workspace, table: str, dataset_id: int) -> list[tuple]:
+    sql = "SELECT * EXCLUDE (dataset_id) FROM " + table + " WHERE dataset_id = ? ORDER BY ALL"
+    return ws.cursor().execute(sql, [dataset_id]).fetchall()
+
+
+def test_a_large_load_is_staged_on_disk_and_read_back_a_batch_at_a_time(
+    ws, tmp_path, monkeypatch, private_temp
+):
+    """Files that outgrow the child's DuckDB memory (here any file: the factor is made huge)
+    are staged in a database file and handed over compressed, then read back a batch at a time.
+    The dataset is the one the in-process load writes, rejected rows and flags included."""
+    messy = ledger_csv(tmp_path / "factures.csv", 3_000)
+    with messy.open("a", encoding="utf-8") as fh:
+        fh.write("F0000001;C0001;Client 1;02/01/2026;02/03/2026;10,00\n")  # duplicate id
+        fh.write("FX1;C0002;Client 2;31/02/2026;01/03/2026;5,00\n")  # no 31 February
+        fh.write("FX2;C0003;Client 3;01/01/2026;01/03/2026;abc\n")  # not an amount
+        fh.write("FX3;C0004;Client 4;05/01/2026;01/01/2026;7,50\n")  # due before invoice
+    files = [InputFile(messy), InputFile(ROOT / "data" / "sample" / "customers.csv")]
+    streamed: list[str] = []
+    stream = pipeline._stream_arrow
+
+    def spy(path: Path):
+        streamed.append(path.stem)
+        if path.stem == "invoices":  # compressed: far smaller than the rows it holds
+            assert path.stat().st_size < stream(path).read_all().nbytes / 2
+        return stream(path)
+
+    monkeypatch.setattr(pipeline, "_stream_arrow", spy)
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 10**12)
+    assert pipeline.stages_on_disk(files, pipeline.DEFAULT_LIMITS)
+    large = load_files(ws, files)
+    assert sorted(streamed) == ["customers", "invoices", "quality_flags", "rejected_rows"]
+    assert large.rows_rejected == 3
+    assert load_leftovers(private_temp) == []
+    with Workspace(tmp_path / "direct.duckdb") as other:
+        direct = load_files(other, files, bounded=False)
+        for table in ("invoices", "customers", "rejected_rows", "quality_flags"):
+            got = _rows(ws, table, large.dataset_id)
+            assert got == _rows(other, table, direct.dataset_id), table
+            assert got, table
+
+
+def test_a_load_within_the_staging_memory_stays_in_memory(monkeypatch):
+    """3 x the files' bytes against the child's DuckDB memory (half its address space)."""
+    assert not pipeline.stages_on_disk([InputFile(SMALL)], pipeline.DEFAULT_LIMITS)
+    size = SMALL.stat().st_size
+    limits = Limits(memory_mib=128)  # DuckDB: max(64, 128 * 0.5) = 64 MiB
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 64 * pipeline.MIB // size)
+    assert not pipeline.stages_on_disk([InputFile(SMALL)], limits)  # size * factor <= 64 MiB
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 64 * pipeline.MIB // size + 1)
+    assert pipeline.stages_on_disk([InputFile(SMALL)], limits)
+
+
+def test_a_compressed_handover_file_reads_back_the_same_rows(tmp_path):
+    table = pa.table({"k": list(range(50_000)), "v": ["même texte"] * 50_000})
+    plain, packed = tmp_path / "plain.arrow", tmp_path / "packed.arrow"
+    pipeline._write_arrow(plain, table)
+    pipeline._write_arrow(packed, table.to_reader(max_chunksize=4_096), "zstd")
+    assert packed.stat().st_size < plain.stat().st_size / 4
+    reader = pipeline._stream_arrow(packed)
+    assert reader.read_all().equals(table)
+    assert pipeline._read_arrow(plain).equals(table)
+
+
+def test_the_child_stages_a_large_load_in_a_database_file_and_removes_it(tmp_path, monkeypatch):
+    seen: list[tuple[str, bool]] = []
+    stage = pipeline.stage_files
+
+    def spy(*args, **kwargs):
+        staging = stage(*args, **kwargs)
+        seen.append((kwargs["database"], Path(kwargs["database"]).is_file()))
+        return staging
+
+    monkeypatch.setattr(pipeline, "stage_files", spy)
+    job = tmp_path / "job"
+    job.mkdir()
+    limits = pipeline.DEFAULT_LIMITS
+    config = pipeline._staging_config(limits, job)
+    with duckdb.connect() as saved:
+        hashes = [pipeline.sha256_of(SMALL)]
+        result = pipeline._child_stage(
+            job, [InputFile(SMALL)], hashes, saved, limits, config, lambda _: None, True
+        )
+    assert seen == [(str(job / "staging.duckdb"), True)]
+    assert list(job.glob("staging.duckdb*")) == []
+    assert sorted(p.stem for p in job.glob("*.arrow")) == sorted(result["targets"])

@@ -267,3 +267,34 @@ def test_large_lifts_the_upload_limits_and_gives_the_same_figures(tmp_path, monk
     assert "MiB limit" in capsys.readouterr().err
     assert cli.main([*args, "--large"]) == 0
     assert json.loads(capsys.readouterr().out)["outstanding"] == 1500.0
+
+
+def test_kpis_on_files_too_large_for_memory_work_in_a_scratch_file_with_the_same_figures(
+    tmp_path, monkeypatch, capsys, sample_kpis
+):
+    """Files whose staging would not fit the memory (here any files: the factor is made huge)
+    are loaded into a database file in a private folder, removed afterwards, and give the same
+    JSON as the in-memory workspace of the subprocess run."""
+    import json
+
+    from analytics import cli, pipeline, store
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(scratch))
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 10**12)
+    opened: list[str] = []
+    workspace = store.Workspace
+
+    def spy(path, **kwargs):
+        opened.append(str(path))
+        return workspace(path, **kwargs)
+
+    monkeypatch.setattr(cli, "Workspace", spy)
+    tables = ("invoices", "payments", "customers", "write-offs")
+    args = [a for t in tables for a in (f"--{t}", str(SAMPLE / f"{t.replace('-', '_')}.csv"))]
+    assert cli.main(["kpis", *args, "--as-of", "2026-10-31", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == sample_kpis[0]
+    assert len(opened) == 1 and opened[0].endswith("kpis.duckdb")
+    assert Path(opened[0]).parent.parent == scratch
+    assert list(scratch.iterdir()) == []
