@@ -10,7 +10,8 @@ b. ``kpis.overview`` for one currency against one bare aging group-by on the loa
    table (goal: at most 3x);
 c. the whole ``python -m analytics kpis`` command against ``bench.pandas_kpis``, the same
    figures as an analyst's pandas notebook computes them (goal: at least 5x faster);
-d. the peak resident memory of the process that loads and computes, per scale;
+d. the peak resident memory of the process that loads and computes, and the peak disk space
+   the scale's run takes beyond what was used when it started, per scale;
 e. the time per scale and its slope (log-log: 1.0 is linear);
 f. every page of the app rerun with Streamlit's AppTest (``bench.pages``), cold and warm, on
    the bundled sample and at 1M invoices (goals: cold under 2 s, warm under 300 ms).
@@ -166,16 +167,40 @@ def _address_space_limit(limit: int | None) -> Callable[[], None] | None:
     return apply
 
 
-def _child(
-    cmd: list[str], poll_s: float = 0.01, address_space: int | None = None
-) -> tuple[float, int]:
-    """Run ``cmd``; its wall time (s) and peak resident memory (bytes).
+def _filesystems(paths: list[Path]) -> list[Path]:
+    """One path per filesystem among ``paths`` (those that exist)."""
+    found: dict[int, Path] = {}
+    for path in paths:
+        try:
+            found.setdefault(path.stat().st_dev, path)
+        except OSError:
+            continue
+    return list(found.values())
 
-    The peak is the child's VmHWM read every ``poll_s`` while it runs (ru_maxrss of a child
-    also counts the memory of the parent it was forked from); without /proc, ru_maxrss.
+
+def _disk_used(filesystems: list[Path]) -> int:
+    return sum(shutil.disk_usage(p).used for p in filesystems)
+
+
+def _child(
+    cmd: list[str],
+    poll_s: float = 0.01,
+    address_space: int | None = None,
+    disk: list[Path] | None = None,
+) -> tuple[float, int, int]:
+    """Run ``cmd``; its wall time (s), peak resident memory and peak disk (bytes).
+
+    The peak memory is the child's VmHWM read every ``poll_s`` while it runs (ru_maxrss of a
+    child also counts the memory of the parent it was forked from); without /proc, ru_maxrss.
+    The peak disk is the most space used, read as often, beyond what was used when the child
+    started, on the filesystems of the temporary folder and of ``disk``: workspaces, parse
+    folders and DuckDB's spill files (whatever else writes there meanwhile counts too).
     ``address_space`` caps the child's address space (RLIMIT_AS, bytes): beyond it the child
     fails with a memory error instead of exhausting the machine.
     """
+    filesystems = _filesystems([Path(tempfile.gettempdir()), *(disk or [])])
+    base = _disk_used(filesystems)
+    peak_disk = 0
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
@@ -190,6 +215,7 @@ def _child(
             if pid:
                 break
             peak = max(peak, _high_water(proc.pid))
+            peak_disk = max(peak_disk, _disk_used(filesystems) - base)
             time.sleep(poll_s)
         elapsed = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -197,7 +223,7 @@ def _child(
             err.seek(0)
             text = err.read().decode(errors="replace")[-800:]
             raise RuntimeError(f"{' '.join(cmd[:5])}... failed ({proc.returncode}): {text}")
-    return elapsed, peak or usage.ru_maxrss * 1024
+    return elapsed, peak or usage.ru_maxrss * 1024, peak_disk
 
 
 def measure_scale(
@@ -318,7 +344,7 @@ def _pandas_address_space() -> int | None:
 def _runs_of(cmd: list[str], runs: int, address_space: int | None = None) -> dict[str, Any]:
     """``runs`` runs of ``cmd``: median wall time, peak memory and every time; or, when a run
     fails, the time it ran and its error (the later runs are not tried)."""
-    done: list[tuple[float, int]] = []
+    done: list[tuple[float, int, int]] = []
     for _ in range(runs):
         t0 = time.perf_counter()
         try:
@@ -326,9 +352,10 @@ def _runs_of(cmd: list[str], runs: int, address_space: int | None = None) -> dic
         except RuntimeError as exc:
             return {"error": str(exc), "failed_after_s": time.perf_counter() - t0}
     return {
-        "s": statistics.median(t for t, _ in done),
-        "peak_rss": max(m for _, m in done),
-        "runs_s": [t for t, _ in done],
+        "s": statistics.median(t for t, _, _ in done),
+        "peak_rss": max(m for _, m, _ in done),
+        "peak_disk": max(d for _, _, d in done),
+        "runs_s": [t for t, _, _ in done],
     }
 
 
@@ -348,6 +375,7 @@ def compare_commands(kpis_cmd: list[str], pandas_cmd: list[str], runs: int) -> d
         else:
             out[f"{side}_s"] = r["s"]
             out[f"{side}_peak_rss"] = r["peak_rss"]
+            out[f"{side}_peak_disk"] = r["peak_disk"]
             out[f"runs_{side}_s"] = r["runs_s"]
     if "kpis_s" in out and "pandas_s" in out:
         out["speedup"] = out["pandas_s"] / out["kpis_s"]
@@ -414,7 +442,7 @@ def _child_json(cmd: list[str]) -> tuple[dict[str, Any], float, int]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result_file = Path(f.name)
     try:
-        elapsed, peak = _child([*cmd, str(result_file)])
+        elapsed, peak, _ = _child([*cmd, str(result_file)])
         return json.loads(result_file.read_text()), elapsed, peak
     finally:
         result_file.unlink(missing_ok=True)
@@ -442,21 +470,23 @@ def run_scale(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
 
     When the child fails, the row keeps the sections it finished and says why it stopped
     (``error``; no peak memory then)."""
+    for fmt in ("csv", "parquet"):  # written first: the cached ledgers are not the run's disk
+        ledger(data_dir, n, fmt)
     cmd = [sys.executable, "-m", "bench", "--worker", str(n), str(data_dir), str(runs)]
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result_file = Path(f.name)
     t0 = time.perf_counter()
     try:
-        elapsed, peak = _child([*cmd, str(result_file)])
+        elapsed, peak, disk = _child([*cmd, str(result_file)], disk=[data_dir])
         result = json.loads(result_file.read_text())
     except RuntimeError as exc:
         text = result_file.read_text() if result_file.exists() else ""
         done = json.loads(text) if text.strip() else {}
         result = {**done, "invoices": n, "error": _error_line(str(exc))}
-        elapsed, peak = time.perf_counter() - t0, None
+        elapsed, peak, disk = time.perf_counter() - t0, None, None
     finally:
         result_file.unlink(missing_ok=True)
-    return {**result, "peak_rss": peak, "scale_wall_s": elapsed, **_stamp()}
+    return {**result, "peak_rss": peak, "peak_disk": disk, "scale_wall_s": elapsed, **_stamp()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -611,12 +641,15 @@ def render(doc: dict[str, Any]) -> str:
         "",
         "## d, e. Peak memory and time per scale",
         "",
-        "Peak memory: the process that runs a. and b. at that scale (its VmHWM). Slope: "
-        "log(time ratio) / log(size ratio) against the previous scale (1.0 = linear).",
+        "Peak memory: the process that runs a. and b. at that scale (its VmHWM). Peak disk: the "
+        "most disk space the scale's run (a., b. and c.) took beyond what was used when it "
+        "started, on the filesystems of the temporary folder and the ledgers: workspaces, "
+        "parse folders, DuckDB's spill files. Slope: log(time ratio) / log(size ratio) against "
+        "the previous scale (1.0 = linear).",
         "",
-        "| invoices | peak memory | CSV load per 1M rows | slope | overview slope "
+        "| invoices | peak memory | peak disk | CSV load per 1M rows | slope | overview slope "
         "| scale wall time | measured |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in res:
         per_m = "-"
@@ -624,7 +657,7 @@ def render(doc: dict[str, Any]) -> str:
             per_m = f"{r['ingest_csv']['load_files_s'] / sum(r['rows'].values()) * 1e6:.2f} s"
         n = r["invoices"]
         lines.append(
-            f"| {n:,} | {_mib(r['peak_rss'])} | {per_m} "
+            f"| {n:,} | {_mib(r['peak_rss'])} | {_mib(r.get('peak_disk'))} | {per_m} "
             f"| {csv_slope.get(n, '-')} | {ov_slope.get(n, '-')} "
             f"| {r['scale_wall_s']:.0f} s | {_measured(r, m)} |"
         )
@@ -652,8 +685,9 @@ def _render_commands(res: list[dict[str, Any]]) -> list[str]:
         "The pandas reference (`bench/pandas_kpis.py`) computes AR, the buckets, period DSO and "
         "the top-10 share only, and does not allocate customer-level payments.",
         "",
-        "| invoices | `kpis` command | pandas | speed-up | peak memory kpis | peak memory pandas |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| invoices | `kpis` command | pandas | speed-up | peak memory kpis | peak memory pandas "
+        "| peak disk kpis |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     failures: list[str] = []
     for r in _having(res, "kpis_command"):
@@ -668,7 +702,8 @@ def _render_commands(res: list[dict[str, Any]]) -> list[str]:
         speedup = f"{k['speedup']:.2f}x" if "speedup" in k else "-"
         lines.append(
             f"| {r['invoices']:,} | {cells[0]} | {cells[1]} | {speedup} "
-            f"| {_mib(k.get('kpis_peak_rss'))} | {_mib(k.get('pandas_peak_rss'))} |"
+            f"| {_mib(k.get('kpis_peak_rss'))} | {_mib(k.get('pandas_peak_rss'))} "
+            f"| {_mib(k.get('kpis_peak_disk'))} |"
         )
     caps = {r["kpis_command"].get("pandas_address_space") for r in _having(res, "kpis_command")}
     if caps - {None}:

@@ -39,6 +39,7 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(
         assert r[key][field] > 0
     assert r["peak_rss"] > 10 * 2**20
     assert r["kpis_command"]["kpis_peak_rss"] > 10 * 2**20
+    assert r["peak_disk"] >= 0 and r["kpis_command"]["kpis_peak_disk"] >= 0
     assert r["measured_at"].endswith("UTC")
     (pages,) = doc["pages"]
     assert pages["invoices"] == 500
@@ -161,7 +162,8 @@ def test_a_scale_that_stops_keeps_its_finished_sections_and_says_why(
     row = bench_main.run_scale(500, data, runs=1)
     assert row["ingest_csv"]["ratio"] > 0 and row["rows"]["invoices"] == 500
     assert "ingest_parquet" not in row and "overview" not in row and "kpis_command" not in row
-    assert "amount" in row["error"] and row["peak_rss"] is None and row["scale_wall_s"] > 0
+    assert "amount" in row["error"] and row["scale_wall_s"] > 0
+    assert row["peak_rss"] is None and row["peak_disk"] is None
     doc = {
         "command": "python -m bench",
         "runs": 1,
@@ -173,7 +175,7 @@ def test_a_scale_that_stops_keeps_its_finished_sections_and_says_why(
     text = render(doc)
     assert f"- Stopped at 500: {row['error']}" in text
     per_million = row["ingest_csv"]["load_files_s"] / sum(row["rows"].values()) * 1e6
-    assert f"| 500 | - | {per_million:.2f} s | - | - | " in text
+    assert f"| 500 | - | - | {per_million:.2f} s | - | - | " in text
     assert "| 500 | 500 |" not in text  # no ingest row without both formats
 
 
@@ -215,3 +217,23 @@ def test_a_row_names_its_commit_dirty_only_when_code_differs_from_it(tmp_path, m
     assert bench_main._commit() == head
     (tmp_path / "app.py").write_text("2\n")
     assert bench_main._commit() == head + "-dirty"
+
+
+def test_the_peak_disk_of_a_child_counts_what_it_wrote_and_removed(tmp_path: Path) -> None:
+    """The child writes 64 MiB, syncs, waits 0.5 s and removes them: the peak counts them
+    (at least 48 MiB, leaving room for other processes removing files meanwhile) although
+    the disk is back to where it was."""
+    target = tmp_path / "spill.bin"
+    code = (
+        "import os, sys, time\n"
+        "with open(sys.argv[1], 'wb') as f:\n"
+        "    f.write(os.urandom(64 * 2**20)); f.flush(); os.fsync(f.fileno())\n"
+        "time.sleep(0.5)\n"
+        "os.remove(sys.argv[1])\n"
+    )
+    elapsed, peak_rss, peak_disk = bench_main._child(
+        [sys.executable, "-c", code, str(target)], disk=[tmp_path]
+    )
+    assert not target.exists()
+    assert elapsed >= 0.5 and peak_rss > 0
+    assert peak_disk >= 48 * 2**20
