@@ -24,8 +24,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -218,6 +219,8 @@ def stage_files(
     if not files:
         raise LoadError("no file to load")
     con = duckdb.connect(database, config=config or {})
+    if database != ":memory:":  # a scratch file: writing it out again on close is wasted
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
     staged: list[quality.StagedFile] = []
     if hashes is None:
         hashes = [sha256_of(Path(f.path)) for f in files]
@@ -553,15 +556,16 @@ def _load_bounded(
             flags=int(result["flags"]),
             headers=[list(h) for h in result["headers"]],
         )
-        read = _stream_arrow if large else _read_arrow
-        data = {t: read(job / (t + ".arrow")) for t in result["targets"]}
-        try:
-            return _write_once(ws, prepared, data, hashes, name, progress)
-        finally:
-            for source in data.values():
-                if isinstance(source, pa.RecordBatchReader):
-                    source.close()
-            data.clear()
+        # The streamed files are closed here, whatever holds their readers (a traceback does).
+        with ExitStack() as opened:
+            if large:
+                data = {t: _stream_arrow(job / (t + ".arrow"), opened) for t in result["targets"]}
+            else:
+                data = {t: _read_arrow(job / (t + ".arrow")) for t in result["targets"]}
+            try:
+                return _write_once(ws, prepared, data, hashes, name, progress)
+            finally:
+                data.clear()
 
 
 @contextmanager
@@ -695,31 +699,46 @@ def _read_arrow(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
-def _stream_arrow(path: Path) -> pa.RecordBatchReader:
+def _stream_arrow(path: Path, opened: ExitStack) -> pa.RecordBatchReader:
     """An Arrow IPC file (compressed or not) read one batch at a time: only the batch being
-    written is in memory. The file is closed when the reader is exhausted or closed."""
-    source = pa.OSFile(str(path), "rb")
-    try:
-        ipc = pa.ipc.open_file(source)
-    except Exception:
-        source.close()
-        raise
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            for i in range(ipc.num_record_batches):
-                yield ipc.get_batch(i)
-        finally:
-            source.close()
-
-    return pa.RecordBatchReader.from_batches(ipc.schema, batches())
+    written is in memory. The file is closed when ``opened`` closes."""
+    source = opened.enter_context(pa.OSFile(str(path), "rb"))
+    ipc = pa.ipc.open_file(source)
+    batches = (ipc.get_batch(i) for i in range(ipc.num_record_batches))
+    return pa.RecordBatchReader.from_batches(ipc.schema, batches)
 
 
 def stages_on_disk(files: list[InputFile], limits: Limits) -> bool:
     """Whether a load of ``files`` is staged in a database file (see ``STAGING_FACTOR``): too
     large for the staging's memory, and so for an in-memory workspace."""
-    size = sum(Path(f.path).stat().st_size for f in files if Path(f.path).is_file())
+    size = sum(_unpacked_bytes(Path(f.path)) for f in files if Path(f.path).is_file())
     return size * STAGING_FACTOR > _parse_duckdb_mib(limits) * MIB
+
+
+#: The least a field takes in the staging, where every field is text: a DuckDB string.
+FIELD_BYTES = 16
+
+
+def _unpacked_bytes(path: Path) -> int:
+    """The size of a file's data once unpacked: for a Parquet file, its rows times its
+    columns times ``FIELD_BYTES`` (its encoded size says little: a repeated value takes
+    nothing); for a spreadsheet, its (zip) parts; for any other file, its size. A file that
+    cannot be read so counts its size (the load then says what is wrong with it)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    try:
+        if magic == b"PAR1":
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+            return max(size, meta.num_rows * meta.num_columns * FIELD_BYTES)
+        if magic == b"PK\x03\x04":
+            with zipfile.ZipFile(path) as zf:
+                return sum(part.file_size for part in zf.infolist())
+    except Exception:  # noqa: BLE001 - a damaged file is measured by its size
+        pass
+    return size
 
 
 def _file_to_json(f: InputFile) -> dict:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from analytics import pipeline
@@ -220,11 +222,12 @@ def test_a_large_load_is_staged_on_disk_and_read_back_a_batch_at_a_time(
     streamed: list[str] = []
     stream = pipeline._stream_arrow
 
-    def spy(path: Path):
+    def spy(path: Path, opened: ExitStack):
         streamed.append(path.stem)
         if path.stem == "invoices":  # compressed: far smaller than the rows it holds
-            assert path.stat().st_size < stream(path).read_all().nbytes / 2
-        return stream(path)
+            with ExitStack() as once:
+                assert path.stat().st_size < stream(path, once).read_all().nbytes / 2
+        return stream(path, opened)
 
     monkeypatch.setattr(pipeline, "_stream_arrow", spy)
     monkeypatch.setattr(pipeline, "STAGING_FACTOR", 10**12)
@@ -258,9 +261,59 @@ def test_a_compressed_handover_file_reads_back_the_same_rows(tmp_path):
     pipeline._write_arrow(plain, table)
     pipeline._write_arrow(packed, table.to_reader(max_chunksize=4_096), "zstd")
     assert packed.stat().st_size < plain.stat().st_size / 4
-    reader = pipeline._stream_arrow(packed)
-    assert reader.read_all().equals(table)
+    with ExitStack() as opened:
+        reader = pipeline._stream_arrow(packed, opened)
+        assert open_files("packed.arrow") == 1
+        assert reader.read_all().equals(table)
+    assert open_files("packed.arrow") == 0
     assert pipeline._read_arrow(plain).equals(table)
+
+
+def open_files(suffix: str) -> int:
+    """How many of this process's file descriptors are open on a file whose name (deleted or
+    not) ends with ``suffix``."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.removesuffix(" (deleted)").endswith(suffix):
+            found += 1
+    return found
+
+
+def test_a_large_load_that_fails_while_writing_closes_its_handover_files(ws, monkeypatch):
+    """The streamed Arrow files are closed when the write fails, even while the error's
+    traceback (which holds their readers) is kept: their disk space is given back."""
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 10**12)
+
+    def disk_full(ws, prepared, data, *args):
+        readers = list(data.values())  # as the store's frames hold them  # noqa: F841
+        raise duckdb.IOException("No space left on device")
+
+    monkeypatch.setattr(pipeline, "_write_once", disk_full)
+    with pytest.raises(duckdb.IOException) as failed:
+        load_files(ws, [InputFile(SMALL)])
+    assert failed.traceback  # held while the files are counted
+    assert open_files(".arrow") == 0
+    assert ws.datasets() == []
+
+
+def test_a_compressed_parquet_file_is_measured_by_its_unpacked_size(tmp_path, monkeypatch):
+    """20,000 identical rows: the Parquet file is far smaller than its 40,000 fields as text
+    (at least 16 bytes each), and the staging rule counts the latter."""
+    path = tmp_path / "factures.parquet"
+    rows = 20_000
+    table = pa.table({"invoice_id": ["FA-0001"] * rows, "note": ["même libellé " * 8] * rows})
+    pq.write_table(table, path, compression="zstd")
+    unpacked = pipeline._unpacked_bytes(path)
+    assert unpacked == 20_000 * 2 * 16 > 10 * path.stat().st_size
+    limits = Limits(memory_mib=128)  # DuckDB: 64 MiB
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 64 * pipeline.MIB // unpacked + 1)
+    assert path.stat().st_size * pipeline.STAGING_FACTOR <= 64 * pipeline.MIB
+    assert pipeline.stages_on_disk([InputFile(path)], limits)
+    assert pipeline._unpacked_bytes(SMALL) == SMALL.stat().st_size
 
 
 def test_the_child_stages_a_large_load_in_a_database_file_and_removes_it(tmp_path, monkeypatch):
