@@ -48,7 +48,9 @@ uploads = st.file_uploader(
     key=f"uploads_{st.session_state.get('_upload_generation', 0)}",
 )
 previews: dict[str, dict[str, Any]] = st.session_state.setdefault("_previews", {})
-workdir = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp(prefix="encours-")))
+if "_upload_dir" not in st.session_state:  # one folder per session, not one per rerun
+    st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix="encours-")
+workdir = Path(st.session_state["_upload_dir"])
 ready: list[tuple[str, dict[str, Any]]] = []
 errors: list[str] = []
 if uploads:

@@ -3,6 +3,7 @@ figures, the as-of date, the filters and the language change them."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -288,6 +289,20 @@ def test_the_data_page_lists_the_datasets_and_the_quality_checks(app):
     datasets = frame_with(app, "N°")
     assert list(datasets["N°"]) == [1]
     assert len(frame_with(app, "Contrôle")) > 0
+
+
+def test_the_data_page_makes_one_upload_folder_per_session_not_one_per_rerun(
+    app, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app.switch_page("pages/data.py").run()
+    app.run()
+    app.run()
+    no_exception(app)
+    uploads = [p for p in tmp_path.iterdir() if p.name.startswith("encours-")]
+    assert (
+        len([p for p in uploads if not p.name.startswith(("encours-cache-", "encours-load-"))]) <= 1
+    )
 
 
 def test_deleting_the_only_dataset_leads_to_the_guiding_empty_state(small_app, small_file):
