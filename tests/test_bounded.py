@@ -300,20 +300,22 @@ def test_a_large_load_that_fails_while_writing_closes_its_handover_files(ws, mon
     assert ws.datasets() == []
 
 
-def test_a_compressed_parquet_file_is_measured_by_its_unpacked_size(tmp_path, monkeypatch):
-    """20,000 identical rows: the Parquet file is far smaller than its 40,000 fields as text
-    (at least 16 bytes each), and the staging rule counts the latter."""
+def test_a_compressed_file_is_measured_by_its_expansion_without_being_parsed(tmp_path, monkeypatch):
+    """A Parquet file (or a spreadsheet) counts PACKED_EXPANSION times its size: only its
+    first bytes are read, so a hostile file is parsed in the child alone."""
     path = tmp_path / "factures.parquet"
-    rows = 20_000
-    table = pa.table({"invoice_id": ["FA-0001"] * rows, "note": ["même libellé " * 8] * rows})
-    pq.write_table(table, path, compression="zstd")
-    unpacked = pipeline._unpacked_bytes(path)
-    assert unpacked == 20_000 * 2 * 16 > 10 * path.stat().st_size
-    limits = Limits(memory_mib=128)  # DuckDB: 64 MiB
-    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 64 * pipeline.MIB // unpacked + 1)
-    assert path.stat().st_size * pipeline.STAGING_FACTOR <= 64 * pipeline.MIB
-    assert pipeline.stages_on_disk([InputFile(path)], limits)
+    pq.write_table(pa.table({"invoice_id": ["FA-0001"] * 20_000}), path, compression="zstd")
+    size = path.stat().st_size
+    assert pipeline._unpacked_bytes(path) == size * pipeline.PACKED_EXPANSION
+    fake = tmp_path / "faux.parquet"
+    fake.write_bytes(b"PAR1" + b"\xff" * 100)  # not a readable Parquet file: not parsed here
+    assert pipeline._unpacked_bytes(fake) == 104 * pipeline.PACKED_EXPANSION
     assert pipeline._unpacked_bytes(SMALL) == SMALL.stat().st_size
+    limits = Limits(memory_mib=128)  # DuckDB: 64 MiB
+    expanded = size * pipeline.PACKED_EXPANSION
+    monkeypatch.setattr(pipeline, "STAGING_FACTOR", 64 * pipeline.MIB // expanded + 1)
+    assert size * pipeline.STAGING_FACTOR <= 64 * pipeline.MIB
+    assert pipeline.stages_on_disk([InputFile(path)], limits)
 
 
 def test_the_child_stages_a_large_load_in_a_database_file_and_removes_it(tmp_path, monkeypatch):
