@@ -30,7 +30,16 @@ from typing import Any
 
 import duckdb
 
-from bench.__main__ import BENCH_DIR, CURRENCY, TABLES, _as_of, _child, ledger, median_of
+from bench.__main__ import (
+    BENCH_DIR,
+    CURRENCY,
+    TABLES,
+    _as_of,
+    _bare,
+    _child,
+    ledger,
+    median_of,
+)
 
 #: The least any command reads: the two files the pandas reference reads.
 _LEAST_PROCESS = (
@@ -40,7 +49,6 @@ _LEAST_PROCESS = (
     "for i, path in enumerate(sys.argv[1:]):\n"
     "    con.execute('CREATE TABLE t' + str(i) + ' AS SELECT * FROM read_csv($p)', {'p': path})\n"
 )
-_BARE = "CREATE TABLE {table} AS SELECT * FROM read_csv($path)"
 
 
 def _text_source(path: Path, columns: int, separator: str) -> str:
@@ -86,7 +94,6 @@ def _into_file(work: Path, statements: list[tuple[str, dict[str, object]]]) -> N
 def measure(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
     """The four figures at ``n`` invoices (seconds, medians) and their ratios."""
     paths = ledger(data_dir, n, "csv")
-    bare = [(_BARE.format(table=t), {"path": str(paths[t])}) for t in TABLES]
     one_pass = one_pass_statements(paths)
     least_cmd = [sys.executable, "-c", _LEAST_PROCESS, str(paths["invoices"]),
                  str(paths["payments"])]  # fmt: skip
@@ -94,7 +101,7 @@ def measure(n: int, data_dir: Path, runs: int) -> dict[str, Any]:
                   str(paths["payments"]), _as_of().isoformat(), CURRENCY]  # fmt: skip
     with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
         work = Path(tmp)
-        bare_s, bare_all = median_of(runs, lambda: _into_file(work, bare))
+        bare_s, bare_all = median_of(runs, lambda: _bare(paths, work, "read_csv"))
         one_s, one_all = median_of(runs, lambda: _into_file(work, one_pass))
     least_all = [_child(least_cmd)[0] for _ in range(runs)]
     pandas_all = [_child(pandas_cmd)[0] for _ in range(runs)]
