@@ -793,7 +793,9 @@ def _error_to_json(exc: BaseException) -> dict:
     ):
         return {"kind": "disk"}
     if isinstance(exc, duckdb.OutOfMemoryException):
-        return {"kind": "duckdb_memory"}
+        # "bad allocation": the process's address space ran out before DuckDB's own limit
+        # ("failed to allocate data of size ... (X/Y used)"); it is the child's memory limit.
+        return {"kind": "memory" if "bad allocation" in text else "duckdb_memory"}
     if isinstance(exc, MemoryError):
         return {"kind": "memory"}
     return {"kind": "other", "type": type(exc).__name__, "message": str(exc)}

@@ -822,9 +822,22 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark. ``--memory-limit`` sets ``ENCOURS_MEMORY_LIMIT`` for the run's
+    children only: the variable is as it was once the run ends, however it ends."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
         return _worker(argv[1:])
+    before = os.environ.get("ENCOURS_MEMORY_LIMIT")
+    try:
+        return _run(argv)
+    finally:
+        if before is None:
+            os.environ.pop("ENCOURS_MEMORY_LIMIT", None)
+        else:
+            os.environ["ENCOURS_MEMORY_LIMIT"] = before
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     _RUN["id"] = uuid.uuid4().hex[:12]
     if args.runs < 1:
@@ -837,7 +850,6 @@ def main(argv: list[str] | None = None) -> int:
         try:
             memory_limit()
         except WorkspaceError as exc:
-            del os.environ["ENCOURS_MEMORY_LIMIT"]
             raise SystemExit(f"--memory-limit: {exc}") from None
     scales = list(args.scales or DEFAULT_SCALES)
     if args.full or args.huge:

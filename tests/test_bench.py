@@ -73,6 +73,8 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_both_reports(
     text = (again / "RESULTS.md").read_text()
     assert "| 400 | " in text and "another run (`--keep`)" in text
     assert text.count("DuckDB memory limit 256MiB") == 1
+    # The limit was the run's: the tests after this one (same process) are unlimited again.
+    assert "ENCOURS_MEMORY_LIMIT" not in os.environ
 
 
 def test_a_memory_limit_that_is_not_a_size_stops_the_benchmark_before_it_starts(
@@ -82,6 +84,11 @@ def test_a_memory_limit_that_is_not_a_size_stops_the_benchmark_before_it_starts(
     with pytest.raises(SystemExit, match="--memory-limit: ENCOURS_MEMORY_LIMIT='lots'"):
         main(["--memory-limit", "lots", "--out-dir", str(tmp_path), "--page-scales", "none"])
     assert "ENCOURS_MEMORY_LIMIT" not in os.environ  # the children of later runs are unlimited
+    # A limit set before the run is the one left after it.
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "1GB")
+    with pytest.raises(SystemExit, match="--memory-limit: ENCOURS_MEMORY_LIMIT='lots'"):
+        main(["--memory-limit", "lots", "--out-dir", str(tmp_path), "--page-scales", "none"])
+    assert os.environ["ENCOURS_MEMORY_LIMIT"] == "1GB"
 
 
 def test_a_report_written_before_any_scale_is_measured_renders_its_pages_alone() -> None:

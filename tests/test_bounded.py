@@ -132,9 +132,12 @@ def test_a_parse_over_the_time_limit_is_stopped_and_names_the_file(ws, big_file,
     assert load_leftovers(private_temp) == []
 
 
-def test_a_parse_over_the_cpu_limit_is_stopped(ws, big_file):
+def test_a_parse_over_the_cpu_limit_is_stopped(ws, tmp_path):
+    """A million invoices (about 56 MB) take several CPU seconds to parse; 200,000 took 0.8 s
+    on a fast machine, under the 1 s limit, so this file is five times larger."""
+    huge = ledger_csv(tmp_path / "grand_livre.csv", 1_000_000)
     with pytest.raises(LoadError, match=r"grand_livre\.csv: .*1 s CPU time"):
-        load_files(ws, [InputFile(big_file)], limits=Limits(cpu_seconds=1))
+        load_files(ws, [InputFile(huge)], limits=Limits(cpu_seconds=1))
     assert ws.datasets() == []
 
 
@@ -199,6 +202,17 @@ def test_a_parse_over_the_database_memory_limit_says_which_limits_hold(monkeypat
     monkeypatch.delenv("ENCOURS_MEMORY_LIMIT")
     message = str(pipeline._error_from_json(error, "factures.csv", limits))
     assert "(500 MiB for its database, 1000 MiB in all)" in message
+
+
+def test_an_allocation_refused_by_the_address_space_names_the_childs_limit():
+    """DuckDB reports a failed malloc (the child's address-space limit, below DuckDB's own
+    limit) as out of memory too; it names the child's limit, not the database's."""
+    limits = Limits(memory_mib=1000)
+    refused = duckdb.OutOfMemoryException(
+        "Out of Memory Error: Failed to allocate block of 16777216 bytes (bad allocation)"
+    )
+    message = str(pipeline._error_from_json(pipeline._error_to_json(refused), "a.csv", limits))
+    assert message == "a.csv: the parse exceeded the 1000 MiB memory limit; nothing was loaded"
 
 
 def _rows(ws: Workspace, table: str, dataset_id: int) -> list[tuple]:
