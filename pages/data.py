@@ -3,6 +3,8 @@ confidences (editable), the validation report, the data-quality checks, the data
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,17 @@ UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods", "parquet"]
 
 
 def _preview(uploaded: Any, workdir: Path) -> dict[str, Any]:
-    """Save an uploaded file and propose its mapping (saved mapping first)."""
-    path = workdir / Path(uploaded.name).name
+    """Save an uploaded file and propose its mapping (saved mapping first). Each file is saved
+    in a folder of its own: two uploads of the same name are two files."""
+    folder = workdir / hashlib.sha256(uploaded.file_id.encode()).hexdigest()[:16]
+    folder.mkdir(exist_ok=True)
+    path = folder / Path(uploaded.name).name
     path.write_bytes(uploaded.getvalue())
-    found = preview_file(ws, InputFile(path, name=uploaded.name))
+    try:
+        found = preview_file(ws, InputFile(path, name=uploaded.name))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return {
         "path": str(path),
         "name": uploaded.name,
@@ -39,6 +48,13 @@ def _preview(uploaded: Any, workdir: Path) -> dict[str, Any]:
         "notes": found.notes,
         "mapping": found.mapping.to_json(),
     }
+
+
+def _remove_copy(preview: dict[str, Any]) -> None:
+    """Remove the saved copy of an uploaded file, with its folder (an error's preview has
+    none: its copy went with the error)."""
+    if "path" in preview:
+        shutil.rmtree(Path(preview["path"]).parent, ignore_errors=True)
 
 
 uploads = st.file_uploader(
@@ -53,6 +69,9 @@ if "_upload_dir" not in st.session_state:  # one folder per session, not one per
 workdir = Path(st.session_state["_upload_dir"])
 ready: list[tuple[str, dict[str, Any]]] = []
 errors: list[str] = []
+# A file taken out of the uploader is forgotten, and its copy removed from the upload folder.
+for gone in set(previews) - {up.file_id for up in uploads or []}:
+    _remove_copy(previews.pop(gone))
 if uploads:
     progress = st.progress(0.0)
     for i, up in enumerate(uploads):
@@ -148,6 +167,8 @@ if ready:
         except (ingest.IngestError, LoadError, WorkspaceError, ValueError) as exc:
             st.error(f"{t('data_error')}: {exc}")
         else:
+            for _, preview in ready:  # its rows are in the workspace now
+                _remove_copy(preview)
             st.session_state["_last_report"] = report
             st.session_state["_pending_dataset"] = report.dataset_id
             st.session_state["_previews"] = {}

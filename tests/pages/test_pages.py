@@ -17,7 +17,7 @@ from analytics import aging, i18n, views
 from analytics.config import Filters, Settings
 from analytics.store import Workspace
 from pages.common import SAMPLE_NAME
-from tests.pages.conftest import STYLES, run_app
+from tests.pages.conftest import ROOT, STYLES, run_app
 
 D = date(2026, 10, 31)
 EUR = Filters(currency=("EUR",))
@@ -327,6 +327,49 @@ def test_a_file_uploaded_on_the_data_page_becomes_a_dataset(small_app, small_fil
     assert ids == [1, 2]
     assert list(frame_with(small_app, "N°")["N°"]) == [1, 2]
     assert small_app.selectbox(key="dataset_id").value == 2
+
+
+def _upload_folder(app: AppTest) -> tuple[list[Path], list[Path]]:
+    """The files and the folders in the session's upload folder."""
+    items = list(Path(app.session_state["_upload_dir"]).rglob("*"))
+    return sorted(p for p in items if p.is_file()), sorted(p for p in items if p.is_dir())
+
+
+def test_an_uploaded_files_copy_is_removed_once_its_rows_are_loaded(small_app, small_file):
+    small_app.switch_page("pages/data.py").run()
+    source = STYLES / "odoo_en.csv"
+    small_app.file_uploader[0].set_value((source.name, source.read_bytes(), "text/csv")).run()
+    (copy,), _ = _upload_folder(small_app)
+    assert copy.name == source.name and copy.read_bytes() == source.read_bytes()
+    small_app.button(key="data_load").click().run()
+    no_exception(small_app)
+    with Workspace(small_file) as ws:
+        assert len(ws.datasets()) == 2
+    assert _upload_folder(small_app) == ([], [])
+
+
+def test_two_uploads_of_one_name_are_two_files_removed_when_taken_out_of_the_uploader(small_app):
+    """Two exports both named factures.csv (from two folders) are kept apart; taking them out
+    of the uploader removes both copies."""
+    small_app.switch_page("pages/data.py").run()
+    first, second = (STYLES / "odoo_en.csv").read_bytes(), (STYLES / "bom_utf8.csv").read_bytes()
+    both = [("factures.csv", first, "text/csv"), ("factures.csv", second, "text/csv")]
+    small_app.file_uploader[0].set_value(both).run()
+    no_exception(small_app)
+    files, _ = _upload_folder(small_app)
+    assert sorted(p.read_bytes() for p in files) == sorted([first, second])
+    small_app.file_uploader[0].set_value(None).run()
+    no_exception(small_app)
+    assert _upload_folder(small_app) == ([], [])
+
+
+def test_an_upload_that_cannot_be_read_leaves_its_message_and_no_copy(small_app):
+    small_app.switch_page("pages/data.py").run()
+    bad = ROOT / "tests" / "data" / "malformed" / "nul_bytes.csv"
+    small_app.file_uploader[0].set_value((bad.name, bad.read_bytes(), "text/csv")).run()
+    no_exception(small_app)
+    assert any("nul_bytes.csv: binary content" in e.value for e in small_app.error)
+    assert _upload_folder(small_app) == ([], [])
 
 
 def test_an_empty_workspace_gets_the_sample_on_first_start(tmp_path, monkeypatch):
