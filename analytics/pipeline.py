@@ -26,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -418,6 +418,27 @@ def json_mapping(m: mapping.Mapping) -> dict:
     return {"table": m.table, "columns": {c: x.source_header for c, x in m.matches.items()}}
 
 
+def distinct_names(files: list[InputFile]) -> list[InputFile]:
+    """The files with a name of their own each: a name already taken by an earlier file of the
+    set (two exports both called ``factures.csv``) gets `` (2)``, `` (3)``... so that every
+    message, rejected row and duplicate names one file."""
+    taken = {f.display_name for f in files}
+    seen: set[str] = set()
+    named = []
+    for f in files:
+        name = f.display_name
+        if name in seen:
+            n = 2
+            while f"{name} ({n})" in taken:
+                n += 1
+            name = f"{name} ({n})"
+            taken.add(name)
+            f = replace(f, name=name)
+        seen.add(name)
+        named.append(f)
+    return named
+
+
 def check_sizes(files: list[InputFile], limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise ``LoadError`` naming the first file that is missing or over the size limit."""
     for f in files:
@@ -447,6 +468,7 @@ def load_files(
     ``bounded=False`` parses them in this process (same result, no isolation).
     """
     check_sizes(files, limits)
+    files = distinct_names(files)
     hashes = [sha256_of(Path(f.path)) for f in files]
     existing = ws.find_by_sha256(dataset_sha256(hashes)) if files else None
     if existing is not None:

@@ -348,15 +348,16 @@ def reject_duplicates(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) 
             for i, s in enumerate(files)
         )
         ranked = (
-            "CREATE TABLE _dups AS SELECT * FROM (SELECT source_file, line_no, k, "
-            "first_value(source_file) OVER w AS first_file, first_value(line_no) OVER w AS "
+            "CREATE TABLE _dups AS SELECT * FROM (SELECT file_order, line_no, k, "
+            "first_value(source_file) OVER w AS first_file, first_value(file_order) OVER w "
+            "AS first_order, first_value(line_no) OVER w AS "
             "first_line, row_number() OVER w AS rn FROM (" + union + ") "
             "WINDOW w AS (PARTITION BY k ORDER BY file_order, line_no)) WHERE rn > 1"
         )
         con.execute("DROP TABLE IF EXISTS _dups")
         con.execute(ranked)
         label = LABELS[key]
-        for s in files:
+        for i, s in enumerate(files):
             if s.raw_table is None:
                 raw_set, raw_from, raw_where = "", "", ""
             else:
@@ -365,15 +366,15 @@ def reject_duplicates(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) 
                 raw_where = " AND r.line_no = t.line_no"
             sql = (
                 "UPDATE " + s.typed + " AS t SET reason = 'duplicate " + label + " ' || d.k || "
-                "' (first on line ' || d.first_line || CASE WHEN d.first_file <> d.source_file "
+                "' (first on line ' || d.first_line || CASE WHEN d.first_order <> d.file_order "
                 "THEN ' of ' || d.first_file ELSE '' END || ')'"
                 + raw_set
                 + " FROM _dups d"
                 + raw_from
-                + " WHERE d.source_file = t.source_file AND d.line_no = t.line_no"
+                + " WHERE d.file_order = ? AND d.line_no = t.line_no"
                 + raw_where
             )
-            con.execute(sql)
+            con.execute(sql, [i])
         con.execute("DROP TABLE _dups")
 
 

@@ -159,6 +159,43 @@ def test_a_duplicate_invoice_number_across_two_files_is_rejected_once(ws: Worksp
     assert reason == "duplicate invoice number F1 (first on line 2 of a.csv)"
 
 
+@pytest.mark.parametrize("bounded", [True, False])
+def test_two_files_of_one_name_are_two_files(ws: Workspace, tmp_path, bounded):
+    """Two exports both called factures.csv: the second is named factures.csv (2) everywhere,
+    its own rows load, and only its true duplicates are rejected. (Both copies of every row
+    were rejected when files were told apart by name: 2 read, 0 loaded.)"""
+    (tmp_path / "d1").mkdir()
+    (tmp_path / "d2").mkdir()
+    head = "Invoice No,Customer ID,Invoice Date,Amount\n"
+    a, b = tmp_path / "d1" / "factures.csv", tmp_path / "d2" / "factures.csv"
+    a.write_text(head + "F1,C1,2026-01-05,100.00\nF2,C1,2026-01-06,50.00\n")
+    b.write_text(head + "F3,C2,2026-01-07,70.00\nF1,C2,2026-01-08,30.00\n")
+    report = load_files(ws, [InputFile(a), InputFile(b)], bounded=bounded)
+    # F1, F2 of the first file and F3 of the second load: 100 + 50 + 70 = 220.00
+    assert (report.rows_loaded, report.rows_rejected) == (3, 1)
+    total = ws.cursor().execute("SELECT sum(amount) FROM invoices").fetchone()[0]
+    assert total == Decimal("220.00")
+    assert [f.file for f in report.files] == ["factures.csv", "factures.csv (2)"]
+    rejected = ws.rejected_rows(report.dataset_id)
+    assert rejected[["source_file", "line_no", "reason"]].values.tolist() == [
+        ["factures.csv (2)", 3, "duplicate invoice number F1 (first on line 2 of factures.csv)"]
+    ]
+
+
+def test_the_same_file_twice_loads_once_and_rejects_its_copy(ws: Workspace):
+    sample = DATA / "styles" / "odoo_en.csv"
+    report = load_files(ws, [InputFile(sample), InputFile(sample)], bounded=False)
+    once = load_files(ws, [InputFile(sample)], bounded=False)
+    assert report.rows_loaded == once.rows_loaded == report.rows_rejected > 0
+
+
+def test_distinct_names_skip_a_name_another_file_already_has():
+    files = [InputFile(Path("x/a.csv")), InputFile(Path("y/a.csv"), name="a.csv (2)")]
+    files.append(InputFile(Path("z/a.csv")))
+    names = [f.display_name for f in pipeline.distinct_names(files)]
+    assert names == ["a.csv", "a.csv (2)", "a.csv (3)"]
+
+
 def test_a_missing_due_date_becomes_invoice_date_plus_30_days_and_is_flagged(ws, tmp_path):
     f = tmp_path / "f.csv"
     f.write_text("Invoice No,Customer ID,Invoice Date,Due Date,Amount\nF1,C1,2026-01-31,,100.00\n")
@@ -232,7 +269,7 @@ def test_payments_naming_an_unknown_invoice_are_kept_and_flagged(ws: Workspace, 
         (None, "4096MiB"),  # half of the default 8192 MiB the parsing child may use
         ("1GiB", "1024MiB"),  # ENCOURS_MEMORY_LIMIT below that share bounds the parse too
         ("64GiB", "4096MiB"),  # above it, the share stands
-        ("10MiB", "64MiB"),  # never below 64 MiB
+        ("128MiB", "128MiB"),  # the least ENCOURS_MEMORY_LIMIT accepted
     ],
 )
 def test_the_parse_runs_under_the_memory_limit_too(monkeypatch, tmp_path, limit, expected):

@@ -142,6 +142,31 @@ def test_a_duplicate_invoice_keeps_its_raw_line_for_the_report(
     ]
 
 
+def test_duplicates_are_told_apart_by_file_order_not_by_file_name(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """Two staged files with one name: only the second file's F1 (its line 3) is a duplicate;
+    line 3 of the first file (F2) is not, though it has the same name and line number."""
+    staged = []
+    for i, body in enumerate(
+        [
+            "F1;C1;01/02/2026;;1,00\nF2;C1;01/02/2026;;2,00\n",
+            "F3;C2;01/02/2026;;3,00\nF1;C2;01/02/2026;;4,00\n",
+        ]
+    ):
+        path = tmp_path / str(i) / "factures.csv"
+        path.parent.mkdir()
+        path.write_text(HEADER + body, encoding="utf-8")
+        raw = read_raw(con, sniff(path), f"raw_{i}")
+        staged.append(quality.stage_file(con, raw, propose(raw.headers, "invoices"), f"typed_{i}"))
+    quality.reject_duplicates(con, staged)
+    assert [(r[0], r[5]) for r in staged_rows(con, staged[0])] == [(2, None), (3, None)]
+    assert [(r[0], r[5]) for r in staged_rows(con, staged[1])] == [
+        (2, None),
+        (3, "duplicate invoice number F1 (first on line 2 of factures.csv)"),
+    ]
+
+
 def test_a_blank_amount_in_a_fast_column_is_missing_not_zero(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
