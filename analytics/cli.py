@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+import duckdb
 
 from analytics import ingest
 from analytics.pipeline import (
@@ -48,13 +52,26 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def _positive_int(text: str) -> int:
+def _currency(text: str) -> str:
+    value = text.strip()
+    if not value.isalnum():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a currency code (EUR, USD...)")
+    return value
+
+
+#: The longest DSO period accepted (ten years of days).
+MAX_PERIOD_DAYS = 3660
+
+
+def _period_days(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    if not 0 < value <= MAX_PERIOD_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of days from 1 to {MAX_PERIOD_DAYS}"
+        )
     return value
 
 
@@ -84,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--write-offs", dest="write_offs", type=Path)
     k.add_argument("--mapping", type=Path, help="JSON mapping file (see README)")
     k.add_argument("--as-of", dest="as_of", type=_date, required=True)
-    k.add_argument("--period-days", dest="period_days", type=_positive_int, default=None)
-    k.add_argument("--currency", help="currency to report when the ledger has several")
+    k.add_argument("--period-days", dest="period_days", type=_period_days, default=None)
+    k.add_argument(
+        "--currency", type=_currency, help="currency to report when the ledger has several"
+    )
     k.add_argument("--json", action="store_true", help="print one JSON object")
     k.add_argument("--large", action="store_true", help=LARGE_HELP)
 
@@ -122,7 +141,9 @@ def _input_files(
     files = []
     for table, path in pairs:
         if not Path(path).is_file():
-            raise LoadError(f"{Path(path).name}: no such file")
+            option = f"--{table.replace('_', '-')} " if table else ""
+            why = "a folder, not a file" if Path(path).is_dir() else "no such file"
+            raise LoadError(f"{option}{path}: {why}")
         files.append(
             InputFile(path=Path(path), table=table, encoding=encoding, overrides=overrides)
         )
@@ -174,7 +195,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
             pairs.append((table, path))
     files = _input_files(pairs, overrides)
     limits = _limits(args)
-    with _scratch_workspace(files, limits) as ws:
+    with _scratch_workspace(files, limits) as ws, _option_at_fault("--currency", args.currency):
         report = load_files(ws, files, limits=limits)
         _report_rejects(report, ws)
         figures = kpi_module.overview_json(
@@ -195,6 +216,17 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     else:
         print(kpi_module.format_text(figures))
     return EXIT_OK
+
+
+@contextmanager
+def _option_at_fault(option: str, value: str | None) -> Iterator[None]:
+    """An unknown currency asked for is a usage error naming the option."""
+    from analytics.kpis import UnknownCurrencyError
+
+    try:
+        yield
+    except UnknownCurrencyError as exc:
+        raise UsageError(f"{option} {value}: {exc}") from None
 
 
 @contextmanager
@@ -248,7 +280,18 @@ COMMANDS = {
 }
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """A warning is one line for the user (``warning: ...``), not a source line."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with warnings.catch_warnings():  # restores the warning display when the command ends
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -258,6 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except duckdb.OutOfMemoryException as exc:
+        limit = os.environ.get("ENCOURS_MEMORY_LIMIT", "").strip()
+        where = f"ENCOURS_MEMORY_LIMIT={limit}" if limit else "this machine's memory"
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: the figures need more memory than {where} allows ({first})", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as exc:  # never a traceback to a user
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INPUT

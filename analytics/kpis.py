@@ -51,6 +51,10 @@ _COUNTS_SQL = (
 )
 
 
+class UnknownCurrencyError(ValueError):
+    """The currency asked for has no amount in the ledger (the message lists those it has)."""
+
+
 def currencies(
     con: duckdb.DuckDBPyConnection, as_of: date, *, dataset_id: int, filters: Filters = NO_FILTERS
 ) -> list[tuple[str, Decimal, int]]:
@@ -82,11 +86,14 @@ def choose_currency(
     found = currencies(con, as_of, dataset_id=dataset_id, filters=filters)
     names = [c for c, _, _ in found]
     if currency is not None:
-        if names and currency not in names:
-            raise ValueError(
+        same = [n for n in names if n.casefold() == currency.casefold()]
+        if names and not same:
+            raise UnknownCurrencyError(
                 f"no {currency} amounts in the ledger at {as_of}; it has {', '.join(names)}"
             )
-        return replace(filters, currency=(currency,))
+        # "eur" asks for the ledger's EUR; an exact match wins where both spellings exist
+        chosen = currency if currency in names or not same else same[0]
+        return replace(filters, currency=(chosen,))
     if len(names) > 1 and not filters.currency:
         if warn is not None:
             warn(

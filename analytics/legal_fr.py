@@ -358,8 +358,8 @@ def _warn_missing(missing: bool) -> None:
     if missing:
         warnings.warn(
             "late-payment penalties: the ECB rate table does not cover some half-years of the "
-            "delays; those penalties are None (extend data/reference/ecb_main_refinancing_rate"
-            ".csv or pass an edited table)",
+            f"delays; those penalties are None (extend the table in force, "
+            f"{active_rates_path()})",
             MissingRateWarning,
             stacklevel=3,
         )

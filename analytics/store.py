@@ -129,6 +129,11 @@ _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
+#: The smallest ``ENCOURS_MEMORY_LIMIT`` accepted: under it DuckDB runs out of memory on the
+#: bundled sample's figures (measured: 96 MiB fails, 128 MiB computes them).
+MIN_MEMORY_LIMIT_MIB = 128
+
+
 def memory_limit() -> str | None:
     """DuckDB memory limit of every connection Encours opens, from ``ENCOURS_MEMORY_LIMIT``
     ("4GB", "512MiB"; DuckDB's units: KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB of
@@ -137,11 +142,26 @@ def memory_limit() -> str | None:
     value = os.environ.get("ENCOURS_MEMORY_LIMIT", "").strip()
     if not value:
         return None
-    if not _SIZE.fullmatch(value):
+    match = _SIZE.fullmatch(value)
+    if not match:
         raise WorkspaceError(
             f"ENCOURS_MEMORY_LIMIT={value!r} is not a memory size (for example 4GB or 512MiB)"
         )
+    if match.group(2) is None:
+        raise WorkspaceError(
+            f"ENCOURS_MEMORY_LIMIT={value!r} has no unit (for example 4GB or 512MiB)"
+        )
+    if _bytes(match) < MIN_MEMORY_LIMIT_MIB * 2**20:
+        raise WorkspaceError(
+            f"ENCOURS_MEMORY_LIMIT={value!r} is below {MIN_MEMORY_LIMIT_MIB} MiB, the least "
+            "memory Encours computes its figures in"
+        )
     return value
+
+
+def _bytes(match: re.Match[str]) -> float:
+    number, unit = match.groups()
+    return float(number) * _UNITS[(unit or "b").lower()]
 
 
 def memory_limit_mib() -> int | None:
@@ -151,8 +171,7 @@ def memory_limit_mib() -> int | None:
         return None
     match = _SIZE.fullmatch(value)
     assert match is not None  # checked by memory_limit()
-    number, unit = match.groups()
-    return max(1, int(float(number) * _UNITS[(unit or "b").lower()]) // 2**20)
+    return int(_bytes(match)) // 2**20
 
 
 def workspace_path() -> Path:
@@ -202,6 +221,20 @@ _DATASET_COLUMNS = (
 )
 
 
+def _check_file_backed(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """WorkspaceError unless ``con``'s database is the file ``path``: DuckDB opens a file named
+    like data (``.csv``, ``.parquet``, ``.json``...) as an in-memory database with a view of
+    it, where a load would seem to succeed and be lost when the process ends."""
+    found = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if found is None or found[0] is None:
+        raise WorkspaceError(
+            f"the workspace {path.name} is not a database file: DuckDB opens a file named "
+            "like this as data; give the workspace a name ending in .duckdb"
+        )
+
+
 class Workspace:
     """A DuckDB workspace file, sandboxed once attached. Use ``cursor()`` per query or thread.
 
@@ -218,7 +251,18 @@ class Workspace:
     ):
         self.path = Path(path) if path is not None else workspace_path()
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = (
+                    "a file is in the way"
+                    if isinstance(exc, (FileExistsError, NotADirectoryError))
+                    else exc.strerror
+                )
+                raise WorkspaceError(
+                    f"the workspace {self.path} cannot be created: its folder "
+                    f"{self.path.parent} cannot be made ({why})"
+                ) from None
         self.write_lock = _write_lock_for(self.path)
         limit = memory_limit()
         config = {"memory_limit": limit} if limit else {}
@@ -232,6 +276,8 @@ class Workspace:
                 f"the workspace {self.path.name} cannot be opened: {msg}"
             ) from None
         try:
+            if str(self.path) != ":memory:":
+                _check_file_backed(self.con, self.path)
             itemcache.enable(self.con, derive=derive)
             sandbox(self.con)
             if not read_only:

@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 
 
-def run(*args: str, workspace: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
+def run(
+    *args: str, workspace: Path | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = dict(os.environ) | (extra_env or {})
     if workspace is not None:
         env["ENCOURS_WORKSPACE"] = str(workspace)
     return subprocess.run(
@@ -86,6 +88,30 @@ def test_delete_removes_a_dataset_and_an_unknown_one_is_an_error(tmp_path):
             "is not a date (expected YYYY-MM-DD)",
         ),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (
+            ["kpis", "--invoices", "tests/data", "--as-of", "2026-03-31"],
+            "--invoices tests/data: a folder, not a file",
+        ),
+        (
+            [
+                "kpis",
+                "--invoices",
+                "x.csv",
+                "--as-of",
+                "2026-03-31",
+                "--period-days",
+                "99999999999",
+            ],
+            "argument --period-days: '99999999999' is not a whole number of days from 1 to 3660",
+        ),
+        (
+            ["kpis", "--invoices", "x.csv", "--as-of", "2026-03-31", "--currency", " "],
+            "argument --currency: ' ' is not a currency code",
+        ),
+        (
+            ["ingest", "--workspace", "tests/data/styles/odoo_en.csv", "data/sample/invoices.csv"],
+            "the workspace odoo_en.csv is not a database file",
+        ),
     ],
 )
 def test_input_that_cannot_give_figures_exits_2_with_one_line_and_no_traceback(
@@ -197,6 +223,71 @@ def test_kpis_on_a_ledger_in_several_currencies_names_the_currency_it_reports(sa
     figures, stderr = sample_kpis
     assert figures["currency"] == "EUR"
     assert "the ledger also has USD, GBP: use --currency to report another" in stderr
+
+
+THREE_INVOICES = (
+    "Invoice No,Customer ID,Invoice Date,Due Date,Amount,Currency\n"
+    "F1,C1,2026-01-05,2026-02-04,100.00,EUR\nF2,C2,2026-01-05,2026-02-04,70.00,USD\n"
+    "F3,C2,2026-01-06,2026-02-05,30.00,USD\n"
+)
+
+
+def test_kpis_currency_is_matched_whatever_its_case_and_an_unknown_one_names_the_option(
+    tmp_path,
+):
+    import json
+
+    f = tmp_path / "inv.csv"
+    f.write_text(THREE_INVOICES)
+    done = run("kpis", "--invoices", str(f), "--as-of", "2026-03-31", "--currency", "usd", "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert (figures["currency"], figures["outstanding"]) == ("USD", 100.0)  # 70.00 + 30.00
+    done = run("kpis", "--invoices", str(f), "--as-of", "2026-03-31", "--currency", "XYZ")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: --currency XYZ: no XYZ amounts in the ledger at 2026-03-31; it has EUR, USD"
+    )
+
+
+def test_a_warning_is_one_line_naming_the_rate_table_in_force(tmp_path):
+    """A rate table starting in 2026 does not cover the late days of 2025: the penalty is
+    None, and the warning names that table, in one line with no source code."""
+    rates = tmp_path / "rates.csv"
+    rates.write_text("effective_date,rate_percent,source\n2026-01-01,2.15,test\n")
+    f = tmp_path / "inv.csv"
+    f.write_text(
+        "Invoice No,Customer ID,Invoice Date,Due Date,Amount\nF1,C1,2025-09-01,2025-10-01,100.00\n"
+    )
+    done = run(
+        "kpis",
+        "--invoices",
+        str(f),
+        "--as-of",
+        "2026-03-31",
+        extra_env={"ENCOURS_ECB_RATES": str(rates)},
+    )
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warning) == 1 and str(rates) in warning[0]
+    assert "warnings.warn" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_running_out_of_duckdb_memory_is_one_line_naming_the_limit(monkeypatch, capsys):
+    import duckdb
+
+    from analytics import cli
+
+    def out_of_memory(args):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block\n\nTips")
+
+    monkeypatch.setitem(cli.COMMANDS, "datasets", out_of_memory)
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "256MiB")
+    assert cli.main(["datasets"]) == 2
+    assert capsys.readouterr().err == (
+        "error: the figures need more memory than ENCOURS_MEMORY_LIMIT=256MiB allows "
+        "(Out of Memory Error: failed to pin block)\n"
+    )
 
 
 def test_kpis_as_of_before_the_first_invoice_gives_zero_outstanding_and_null_dso(tmp_path):

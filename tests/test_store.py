@@ -3,6 +3,7 @@ second process."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -138,7 +139,7 @@ def test_a_second_process_gets_a_clear_message_while_the_workspace_is_in_use(tmp
         ("512MiB", 512),
         ("1.5GiB", 1536),
         ("2 gb", 1907),  # 2 x 10^9 / 2^20 = 1907.3
-        ("100", 1),  # bytes: under one MiB, at least 1
+        ("128MiB", 128),  # the least accepted
     ],
 )
 def test_the_memory_limit_is_read_in_duckdbs_units(monkeypatch, text, mib):
@@ -162,8 +163,42 @@ def test_a_memory_limit_that_is_not_a_size_is_refused_with_the_variable_named(
         Workspace(tmp_path / "w.duckdb")
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("512", "ENCOURS_MEMORY_LIMIT='512' has no unit"),  # DuckDB would not parse it
+        ("0", "ENCOURS_MEMORY_LIMIT='0' has no unit"),
+        ("1KB", "ENCOURS_MEMORY_LIMIT='1KB' is below 128 MiB"),
+        ("134MB", "ENCOURS_MEMORY_LIMIT='134MB' is below 128 MiB"),  # 134e6 < 128 x 2^20
+    ],
+)
+def test_a_memory_limit_without_a_unit_or_too_small_is_refused(monkeypatch, text, message):
+    monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", text)
+    with pytest.raises(WorkspaceError, match=re.escape(message)):
+        store.memory_limit()
+
+
 def test_the_workspace_runs_under_the_memory_limit(monkeypatch, tmp_path):
     monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "300MiB")
     with Workspace(tmp_path / "w.duckdb") as ws:
         got = ws.cursor().execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert got == "300.0 MiB"
+
+
+@pytest.mark.parametrize("name", ["export.csv", "empty.csv", "ledger.json"])
+def test_a_workspace_named_like_a_data_file_is_refused_not_opened_in_memory(tmp_path, name):
+    """DuckDB opens an existing ``x.csv`` as an in-memory database with a view of the file: a
+    load there would report success and be lost. The file is left as it was."""
+    path = tmp_path / name
+    text = {"export.csv": "Invoice,Amount\nF1,10.00\n", "empty.csv": ""}.get(name, '{"a": 1}')
+    path.write_text(text)
+    with pytest.raises(WorkspaceError, match=rf"the workspace {name} is not a database file"):
+        Workspace(path)
+    assert path.read_text() == text
+
+
+def test_a_workspace_below_a_file_says_which_folder_cannot_be_made(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    path = tmp_path / "notes.txt" / "ws.duckdb"
+    with pytest.raises(WorkspaceError, match=r"notes\.txt cannot be made \(a file is in the way\)"):
+        Workspace(path)
