@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import ingest
+from analytics import ingest, schema
 from analytics.pipeline import (
     DEFAULT_LIMITS,
     LARGE_LIMITS,
@@ -132,6 +132,12 @@ def read_mapping_file(path: Path | None) -> dict[str, dict[str, str]]:
         raise LoadError(
             f'{Path(path).name}: expected {{"invoices": {{"amount": "Montant TTC"}}, ...}}'
         )
+    unknown = sorted(set(data) - set(schema.TABLES))
+    if unknown:
+        raise LoadError(
+            f"{Path(path).name}: no table {unknown[0]!r} (the tables are "
+            f"{', '.join(schema.TABLES)})"
+        )
     return data
 
 
@@ -183,6 +189,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from analytics import kpis as kpi_module
+    from analytics import views
 
     overrides = read_mapping_file(args.mapping)
     pairs = [("invoices", args.invoices)]
@@ -210,6 +217,13 @@ def cmd_kpis(args: argparse.Namespace) -> int:
             period_days=args.period_days,
             currency=args.currency,
             warn=lambda msg: print(msg, file=sys.stderr),
+        )
+        first = views.data_start(ws.cursor(), report.dataset_id)
+    if first is not None and first > args.as_of:
+        print(
+            f"warning: the first invoice is dated {first:%Y-%m-%d}, after --as-of "
+            f"{args.as_of:%Y-%m-%d}: nothing is outstanding yet",
+            file=sys.stderr,
         )
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, default=_json_default))
@@ -254,8 +268,17 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
+def _existing_workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace of a command that reads or deletes: a mistyped path is an error, not a new
+    empty workspace."""
+    path = Path(args.workspace or workspace_path())
+    if not path.is_file():
+        raise WorkspaceError(f"no workspace at {path} (ingest creates one)")
+    return Workspace(path)
+
+
 def cmd_datasets(args: argparse.Namespace) -> int:
-    with Workspace(args.workspace or workspace_path()) as ws:
+    with _existing_workspace(args) as ws:
         for d in ws.datasets():
             print(
                 f"{d.dataset_id}\t{d.name}\t{d.rows_loaded} rows\t{d.rows_rejected} rejected\t"
@@ -265,7 +288,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with Workspace(args.workspace or workspace_path()) as ws:
+    with _existing_workspace(args) as ws:
         if not ws.delete_dataset(args.dataset_id):
             raise LoadError(f"no dataset {args.dataset_id} in the workspace")
     print(f"dataset {args.dataset_id} deleted")

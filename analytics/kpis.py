@@ -660,9 +660,9 @@ def format_text(fig: dict[str, Any]) -> str:
     def show(v: Any, unit: str = "") -> str:
         return "n/a" if v is None else f"{v:,.2f}{unit}"
 
-    cur = fig["currency"] or ""
+    cur = f" ({fig['currency']})" if fig["currency"] else ""
     lines = [
-        f"Receivables as of {fig['as_of']} ({cur})",
+        f"Receivables as of {fig['as_of']}{cur}",
         f"  outstanding       {show(fig['outstanding'])}",
         f"  not due           {show(fig['not_due'])}",
         f"  overdue           {show(fig['overdue'])}",

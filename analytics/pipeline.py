@@ -473,6 +473,12 @@ def load_files(
     existing = ws.find_by_sha256(dataset_sha256(hashes)) if files else None
     if existing is not None:
         return _already_loaded(existing.dataset_id, existing.name)
+    # one line of plain text: tabs, line breaks and other control characters become spaces
+    name = (
+        " ".join("".join(" " if c < " " or c == "\x7f" else c for c in name).split())
+        if name
+        else ""
+    )
     name = name or ", ".join(f.display_name for f in files)
     _report(progress, "parsing")
     if bounded:

@@ -63,6 +63,35 @@ def test_delete_removes_a_dataset_and_an_unknown_one_is_an_error(tmp_path):
     assert gone.stderr.strip() == "error: no dataset 1 in the workspace"
 
 
+def test_a_dataset_name_is_one_line_of_the_listing(tmp_path):
+    ws = tmp_path / "w.duckdb"
+    name = "Export\tjanvier\nfaux 99\tligne"
+    done = run("ingest", "--name", name, str(DATA / "styles/odoo_en.csv"), workspace=ws)
+    assert done.returncode == 0, done.stderr
+    listed = run("datasets", workspace=ws).stdout.splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[:2] == ["1", "Export janvier faux 99 ligne"]
+
+
+def test_listing_or_deleting_in_a_workspace_that_does_not_exist_creates_nothing(tmp_path):
+    ws = tmp_path / "typo" / "w.duckdb"
+    for args in (["datasets"], ["delete", "1"]):
+        done = run(*args, workspace=ws)
+        assert done.returncode == 2
+        assert done.stderr.strip() == f"error: no workspace at {ws} (ingest creates one)"
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_mapping_file_naming_an_unknown_table_is_refused(tmp_path):
+    mapping = tmp_path / "m.json"
+    mapping.write_text('{"invoice": {"amount": "Total"}}')
+    done = run("ingest", "--mapping", str(mapping), str(DATA / "styles/odoo_en.csv"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: m.json: no table 'invoice' (the tables are invoices, payments, customers, "
+        "write_offs)"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -302,6 +331,12 @@ def test_kpis_as_of_before_the_first_invoice_gives_zero_outstanding_and_null_dso
     figures = json.loads(done.stdout)
     assert figures["outstanding"] == 0
     assert figures["dso_period"] is None and figures["overdue_share"] is None
+    assert done.stderr.splitlines()[-1] == (
+        "warning: the first invoice is dated 2026-01-05, after --as-of 2025-12-31: nothing is "
+        "outstanding yet"
+    )
+    text = run("kpis", "--invoices", str(f), "--as-of", "2025-12-31").stdout
+    assert text.splitlines()[0] == "Receivables as of 2025-12-31"
 
 
 def test_kpis_hand_computed_on_three_invoices(tmp_path):
