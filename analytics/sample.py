@@ -21,7 +21,10 @@ arguments always give the same bytes.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -985,24 +988,59 @@ def write_bench_ledger(
     return paths
 
 
+def _at_least_100(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 100")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Write the files into a private folder beside the target, then move them into it: a
+    failure leaves no partial file, and says which folder and why, in one line."""
     parser = argparse.ArgumentParser(
         prog="python -m analytics.sample",
         description="Write the bundled sample ledger, or a scaled benchmark ledger.",
     )
     parser.add_argument("directory", nargs="?", default=str(SAMPLE_DIR))
-    parser.add_argument("--bench", type=int, metavar="N", help="write a scaled ledger of N rows")
+    parser.add_argument(
+        "--bench", type=_at_least_100, metavar="N", help="write a scaled ledger of N rows"
+    )
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
-    if args.bench:
-        seed = 7 if args.seed is None else args.seed
-        paths = write_bench_ledger(args.directory, args.bench, seed=seed, fmt=args.format)
-    else:
-        paths = write_sample(args.directory, SAMPLE_SEED if args.seed is None else args.seed)
+    target = Path(args.directory)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".sample-", dir=target) as tmp:
+            if args.bench is not None:
+                seed = 7 if args.seed is None else args.seed
+                written = write_bench_ledger(tmp, args.bench, seed=seed, fmt=args.format)
+            else:
+                written = write_sample(tmp, SAMPLE_SEED if args.seed is None else args.seed)
+            for path in written.values():
+                if (target / path.name).is_dir():
+                    raise IsADirectoryError(errno.EISDIR, "a folder has its name", path.name)
+            paths = {}
+            for name, path in written.items():
+                paths[name] = target / path.name
+                os.replace(path, paths[name])
+    except OSError as exc:
+        parser.exit(2, f"{parser.prog}: cannot write {target}: {_why(exc)}\n")
     for name, path in paths.items():
         print(f"{name}: {path}")
     return 0
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "a file is in the way"
+    if exc.filename and exc.strerror:
+        return f"{exc.strerror} ({Path(str(exc.filename)).name})"
+    return exc.strerror or str(exc)
 
 
 if __name__ == "__main__":

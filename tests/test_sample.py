@@ -103,6 +103,33 @@ def test_running_the_command_twice_gives_byte_identical_files(
         assert (tmp_path / f"{name}.csv").read_bytes() == written[name].read_bytes()
 
 
+def test_a_command_that_cannot_write_says_why_and_leaves_no_partial_file(tmp_path: Path, capsys):
+    """payments.csv is a folder in the target: nothing is written, not even invoices.csv."""
+    (tmp_path / "payments.csv").mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        sample.main([str(tmp_path)])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        f"python -m analytics.sample: cannot write {tmp_path}: a folder has its name "
+        "(payments.csv)\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["payments.csv"]
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit):
+        sample.main([str(tmp_path / "afile" / "sub")])
+    assert capsys.readouterr().err.endswith("a file is in the way\n")
+
+
+@pytest.mark.parametrize("n", ["0", "-5", "99", "many"])
+def test_a_bench_ledger_of_fewer_than_100_rows_is_refused(tmp_path: Path, capsys, n: str):
+    with pytest.raises(SystemExit):
+        sample.main([str(tmp_path), "--bench", n])
+    assert (
+        f"argument --bench: '{n}' is not a whole number of at least 100" in capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_sample_files_weigh_less_than_10_mb_together(written: dict[str, Path]):
     assert sum(p.stat().st_size for p in written.values()) < 10 * 1024 * 1024
 
