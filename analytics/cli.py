@@ -24,6 +24,7 @@ from analytics import ingest, schema
 from analytics.pipeline import (
     DEFAULT_LIMITS,
     LARGE_LIMITS,
+    TABLE_DOUBT,
     InputFile,
     Limits,
     LoadError,
@@ -163,6 +164,9 @@ def _report_rejects(report: LoadReport, ws: Workspace) -> None:
             f"{f.rows_rejected} rejected",
             file=sys.stderr,
         )
+        for note in f.notes:
+            if note.startswith(TABLE_DOUBT):
+                print(f"warning: {f.file}: {note}", file=sys.stderr)
     if report.rows_rejected:
         rejects = ws.rejected_rows(report.dataset_id)
         for row in rejects.head(20).itertuples():

@@ -196,6 +196,26 @@ def _choose_mapping(
     return m
 
 
+def _looks_like_another_table(f: InputFile, headers: list[str], m: mapping.Mapping) -> str | None:
+    """A note when a file was given as one table (``--payments``) but its headers are surely
+    another's (an invoice file given as payments): loaded as asked, and said."""
+    if f.table is None or f.mapping is not None:
+        return None
+    auto = mapping.propose(headers)
+    if auto.table == m.table or auto.table_confidence < LOOKS_LIKE_CONFIDENCE:
+        return None
+    return (
+        f"{TABLE_DOUBT} {m.table}, but its columns are those of {auto.table} "
+        f"({auto.table_confidence:.0%} sure): check that this is the {m.table} file"
+    )
+
+
+#: How sure the automatic choice of table must be to question a table the user gave.
+LOOKS_LIKE_CONFIDENCE = 0.9
+#: The start of the note that questions it.
+TABLE_DOUBT = "given as"
+
+
 def stage_files(
     files: list[InputFile],
     saved_con: duckdb.DuckDBPyConnection | None = None,
@@ -242,9 +262,13 @@ def stage_files(
                     "columns a ledger file may have; nothing was loaded"
                 )
             m = _choose_mapping(f, raw.headers, saved_con)
+            looks_like = _looks_like_another_table(f, raw.headers, m)
+            if looks_like is not None:
+                raw.info.notes.append(looks_like)
             if quality.missing_required(m):
                 skip = ["customer_id"] if quality.name_as_customer_id(m) else []
-                raise LoadError(f"{info.name}: " + "; ".join(m.problems(skip)))
+                problems = m.problems(skip) + ([looks_like] if looks_like else [])
+                raise LoadError(f"{info.name}: " + "; ".join(problems))
             if raw.rows_read == 0:
                 raise LoadError(f"{info.name}: the file has a header but no data rows")
             staged.append(quality.stage_file(con, raw, m, f"typed_{i}"))

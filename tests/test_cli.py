@@ -279,6 +279,27 @@ def test_kpis_currency_is_matched_whatever_its_case_and_an_unknown_one_names_the
     )
 
 
+def test_an_invoice_file_given_as_payments_is_questioned(tmp_path):
+    """The sample's invoices have a date column ('Date de classement douteux') that passes for
+    a payment date: they load as payments, as asked, with a warning. Three invoices without
+    such a column are refused, and the message says what they look like."""
+    doubt = (
+        "given as payments, but its columns are those of invoices (100% sure): check that this "
+        "is the payments file"
+    )
+    invoices = str(SAMPLE / "invoices.csv")
+    done = run("kpis", "--invoices", invoices, "--payments", invoices, "--as-of", "2026-10-31")
+    assert done.returncode == 0, done.stderr
+    assert f"warning: invoices.csv (2): {doubt}" in done.stderr.splitlines()
+    f = tmp_path / "inv.csv"
+    f.write_text(THREE_INVOICES)
+    done = run("kpis", "--invoices", str(f), "--payments", str(f), "--as-of", "2026-03-31")
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(f"; {doubt}")
+    right = run("kpis", "--invoices", str(f), "--as-of", "2026-03-31")
+    assert "warning" not in right.stderr
+
+
 def test_a_warning_is_one_line_naming_the_rate_table_in_force(tmp_path):
     """A rate table starting in 2026 does not cover the late days of 2025: the penalty is
     None, and the warning names that table, in one line with no source code."""
