@@ -753,8 +753,10 @@ def collections_view(
         stages = stages.sort_values(
             ["currency", "stage"], key=lambda s: s.map(order) if s.name == "stage" else s
         ).reset_index(drop=True)
-    worsening = habits[
-        habits["trend"].map(lambda v: _none(v) is not None and float(v) >= WORSENING_MIN_DAYS)
+    # A list of booleans: an empty object Series would select columns, not rows (a ledger
+    # without a settled invoice has no behaviour row).
+    worsening = habits.loc[
+        [_none(v) is not None and float(v) >= WORSENING_MIN_DAYS for v in habits["trend"]]
     ]
     worsening = worsening.sort_values(
         ["trend", "customer_id"], ascending=[False, True], kind="stable"

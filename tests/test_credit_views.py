@@ -191,6 +191,23 @@ def test_the_collections_view_puts_disputed_items_apart_and_sums_the_worklist(bo
     assert view["uninsured"]["EUR"] == Decimal("700.00") + Decimal("250.00")
 
 
+def test_the_collections_view_of_a_ledger_without_any_payment(tmp_path):
+    """Invoices only (nothing settled, so no behaviour row): the worklist holds both invoices
+    (X1 400.00 60 days past due, X2 250.00 due tomorrow: 650.00) and no customer is
+    worsening. It raised KeyError('trend'): an empty mask selected columns."""
+    con = make_ledger(
+        tmp_path / "w.duckdb",
+        invoices=[
+            inv("X1", "X", date(2024, 4, 1), "400.00", date(2024, 5, 1)),
+            inv("X2", "X", date(2024, 6, 10), "250.00", date(2024, 7, 1)),
+        ],
+    )
+    view = cv.collections_view(con, D, **KW)
+    assert view["totals"]["EUR"]["amount"] == Decimal("650.00")
+    assert set(view["items"]["invoice_id"]) == {"X1", "X2"}
+    assert view["worsening"].empty and "customer_id" in view["worsening"].columns
+
+
 def test_the_worklist_csv_is_french_with_formula_text_neutralised(book):
     items = cv.collections_view(book, D, **KW)["disputed"]
     text = cv.worklist_csv(items, "fr").decode("utf-8-sig")
