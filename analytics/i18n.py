@@ -324,7 +324,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "data_quality_ok": ("Aucune anomalie signalée.", "No issue flagged."),
     "data_datasets": ("Jeux de données", "Datasets"),
     "data_delete": ("Supprimer", "Delete"),
-    "data_delete_pick": ("Jeu à supprimer", "Dataset to delete"),
+    "data_delete_confirm": (
+        "Je confirme la suppression du jeu n° {id} · {name} (ses données ne pourront pas être "
+        "récupérées)",
+        "I confirm deleting dataset {id} · {name} (its data cannot be recovered)",
+    ),
     "data_deleted": ("Jeu n° {id} supprimé.", "Dataset {id} deleted."),
     "data_loaded_at": ("Chargé le", "Loaded at"),
     "data_id": ("N°", "Id"),

@@ -171,6 +171,8 @@ if ready:
                 _remove_copy(preview)
             st.session_state["_last_report"] = report
             st.session_state["_pending_dataset"] = report.dataset_id
+            # the rejected rows and checks below show the dataset just loaded
+            st.session_state["data_dataset"] = report.dataset_id
             st.session_state["_previews"] = {}
             st.session_state["_upload_generation"] = (
                 st.session_state.get("_upload_generation", 0) + 1
@@ -285,16 +287,15 @@ if datasets:
         )
 
     st.subheader(t("data_delete"))
-    to_delete = st.selectbox(
-        t("data_delete_pick"),
-        ids,
-        format_func=lambda i: f"{i} · {next(d.name for d in datasets if d.dataset_id == i)}",
-        key="delete_pick",
+    to_delete = shown_id  # the dataset chosen above, whose rows and checks the page shows
+    name = next(d.name for d in datasets if d.dataset_id == to_delete)
+    sure = st.checkbox(
+        t("data_delete_confirm", id=to_delete, name=name), key=f"delete_confirm_{to_delete}"
     )
-    if st.button(t("data_delete"), key="delete_button"):
+    if st.button(t("data_delete"), key="delete_button", disabled=not sure):
         ws.delete_dataset(int(to_delete))
-        st.session_state.pop("dataset_id", None)
-        st.session_state.pop("_last_report", None)
+        for key in ("dataset_id", "_last_report", "data_dataset", f"delete_confirm_{to_delete}"):
+            st.session_state.pop(key, None)
         st.toast(t("data_deleted", id=to_delete))
         st.rerun()
 else:

@@ -308,6 +308,8 @@ def test_the_data_page_makes_one_upload_folder_per_session_not_one_per_rerun(
 
 def test_deleting_the_only_dataset_leads_to_the_guiding_empty_state(small_app, small_file):
     small_app.switch_page("pages/data.py").run()
+    assert small_app.button(key="delete_button").disabled  # until the deletion is confirmed
+    small_app.checkbox(key="delete_confirm_1").check().run()
     small_app.button(key="delete_button").click().run()
     no_exception(small_app)
     assert any(i18n.t("empty_load_sample", "fr") in b.label for b in small_app.button)
@@ -328,6 +330,25 @@ def test_a_file_uploaded_on_the_data_page_becomes_a_dataset(small_app, small_fil
     assert ids == [1, 2]
     assert list(frame_with(small_app, "N°")["N°"]) == [1, 2]
     assert small_app.selectbox(key="dataset_id").value == 2
+    # the rejected rows, the checks and the deletion are those of the dataset just loaded
+    assert small_app.selectbox(key="data_dataset").value == 2
+    assert small_app.checkbox(key="delete_confirm_2").label.startswith(
+        "Je confirme la suppression du jeu n° 2 · odoo_en.csv"
+    )
+
+
+def test_after_a_load_the_data_page_shows_that_datasets_rejected_rows(small_app, small_file):
+    """The first dataset has no rejected row; ragged_rows.csv has 3. After it is loaded, the
+    page shows its 3 rows, not the 0 of the dataset shown before."""
+    small_app.switch_page("pages/data.py").run()
+    assert small_app.selectbox(key="data_dataset").value == 1
+    bad = ROOT / "tests" / "data" / "malformed" / "ragged_rows.csv"
+    small_app.file_uploader[0].set_value((bad.name, bad.read_bytes(), "text/csv")).run()
+    small_app.button(key="data_load").click().run()
+    no_exception(small_app)
+    assert small_app.selectbox(key="data_dataset").value == 2
+    rejects = frame_with(small_app, i18n.t("data_reason", "fr"))
+    assert len(rejects) == 3 and set(rejects[i18n.t("data_file", "fr")]) == {"ragged_rows.csv"}
 
 
 def _upload_folder(app: AppTest) -> tuple[list[Path], list[Path]]:
