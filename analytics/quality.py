@@ -490,6 +490,16 @@ def flag_rows(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> str:
                 "INSERT INTO _flags VALUES ('*', 'invoices', NULL, 'several currencies', ?)",
                 ["figures are shown per currency: " + ", ".join(currencies)],
             )
+        if not any(s.table == "payments" for s in staged) and not any(
+            "settled_date" in s.mapping.matches for s in invoices
+        ):
+            con.execute(
+                "INSERT INTO _flags VALUES ('*', 'invoices', NULL, 'no payment information', ?)",
+                [
+                    "no payments file and no settlement date column: every invoice counts as "
+                    "unpaid (right for an open-items export, not for a full ledger)"
+                ],
+            )
         for s in staged:
             if s.table not in ("payments", "write_offs") or "invoice_id" not in s.mapping.matches:
                 continue

@@ -152,10 +152,16 @@ def default_as_of(con: duckdb.DuckDBPyConnection, dataset_id: int) -> date | Non
     """The default as-of date: the last month end of the data (never today's date).
 
     The last day of the data's last month when the data ends on that day, else the last day
-    of the month before. None for a dataset without any date.
+    of the month before; when that month end is before the first invoice (every invoice is
+    in the data's last month), the last date of the data, so that the dashboard does not
+    open on an empty book. None for a dataset without any date.
     """
     end = data_end(con, dataset_id)
-    return None if end is None else dso.last_month_end(end)
+    if end is None:
+        return None
+    month_end = dso.last_month_end(end)
+    start = data_start(con, dataset_id)
+    return end if start is not None and month_end < start else month_end
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:

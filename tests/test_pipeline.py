@@ -234,6 +234,24 @@ def test_the_mapping_confirmed_for_an_export_is_reused_on_the_next_upload(ws, tm
     assert m.matches["amount"].method == "saved"
 
 
+def test_a_ledger_without_any_payment_information_is_flagged(ws: Workspace, tmp_path):
+    """Invoices alone, without a settlement date: every invoice counts as unpaid, and the load
+    says so. With a payments file, or a settlement date column, it does not."""
+    head = "Invoice No,Customer ID,Invoice Date,Amount"
+    alone = tmp_path / "alone.csv"
+    alone.write_text(head + "\nF1,C1,2026-01-05,100.00\n")
+    flags = ws.quality_flags(load_files(ws, [InputFile(alone)]).dataset_id)
+    assert "no payment information" in flags["flag"].tolist()
+    settled = tmp_path / "settled.csv"
+    settled.write_text(head + ",Settlement date\nF1,C1,2026-01-05,100.00,2026-02-01\n")
+    flags = ws.quality_flags(load_files(ws, [InputFile(settled)]).dataset_id)
+    assert "no payment information" not in flags["flag"].tolist()
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Payment date,Invoice No,Amount\n2026-02-01,F1,100.00\n")
+    flags = ws.quality_flags(load_files(ws, [InputFile(alone), InputFile(pay)]).dataset_id)
+    assert "no payment information" not in flags["flag"].tolist()
+
+
 def test_several_currencies_are_flagged_not_summed_silently(ws: Workspace, tmp_path):
     f = tmp_path / "fx.csv"
     f.write_text(

@@ -197,6 +197,19 @@ def test_a_dataset_ending_on_a_month_end_defaults_to_that_day(tmp_path):
     assert views.default_as_of(con, 1) == date(2024, 2, 29)
 
 
+def test_a_dataset_within_one_month_defaults_to_its_last_date_not_an_empty_book(tmp_path):
+    """Invoices of 5 and 12 January 2026: the month end before (31/12/2025) precedes every
+    invoice, so the default is the last date of the data, 12/01/2026."""
+    con = make_ledger(
+        tmp_path / "j.duckdb",
+        invoices=[
+            inv("J1", "C", date(2026, 1, 5), "100"),
+            inv("J2", "C", date(2026, 1, 12), "200"),
+        ],
+    )
+    assert views.default_as_of(con, 1) == date(2026, 1, 12)
+
+
 def test_an_empty_dataset_has_no_default_as_of_date(tmp_path):
     con = make_ledger(tmp_path / "e.duckdb")
     assert views.default_as_of(con, 1) is None
