@@ -610,6 +610,19 @@ _LABELS = {
 }
 
 
+#: The currency a unit in a header names ("Betrag CHF", "Montant (€)"); "$" names several.
+_UNIT_CURRENCY = {"eur": "EUR", "euro": "EUR", "euros": "EUR", "usd": "USD", "gbp": "GBP"}
+_UNIT_CURRENCY |= {"chf": "CHF", "€": "EUR", "£": "GBP"}
+
+
+def currency_in_header(header: str) -> str | None:
+    """The ISO code of the one currency a header names as its unit ("Betrag CHF" -> CHF,
+    "Montant (€)" -> EUR); None when it names none, or several."""
+    words = set(normalise_header(header).split()) | {c for c in str(header) if c in "€£"}
+    found = {_UNIT_CURRENCY[w] for w in words if w in _UNIT_CURRENCY}
+    return found.pop() if len(found) == 1 else None
+
+
 def normalise_header(h: str) -> str:
     """Header text reduced for comparison.
 

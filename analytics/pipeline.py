@@ -275,6 +275,7 @@ def stage_files(
         if not any(s.table == "invoices" for s in staged):
             names = ", ".join(f"{s.file} ({s.table})" for s in staged)
             raise LoadError(f"{names}: no invoices file among these, and the ledger needs one")
+        quality.currencies_from_headers(con, staged)
         quality.reject_duplicates(con, staged)
         # The text of every rejected row is in its staged table: the raw tables, the largest
         # of the staging (every field as text), are no longer needed.

@@ -25,7 +25,7 @@ import duckdb
 
 from analytics import parse, schema
 from analytics.ingest import RawTable, SourceInfo
-from analytics.mapping import Mapping
+from analytics.mapping import Mapping, currency_in_header
 
 #: Human names of the canonical columns, used in reject reasons.
 LABELS = {
@@ -303,6 +303,38 @@ def stage_file(
     if mapping.table == "invoices":
         _impute_due_dates(con, typed)
     return staged
+
+
+def _header_currency(s: StagedFile) -> str | None:
+    """The currency named by the amount's header of a file without a currency column."""
+    m = s.mapping
+    if "currency" in m.matches or "amount" not in m.matches:
+        return None
+    if "currency" not in schema.table_for(s.table).names:
+        return None
+    return currency_in_header(m.matches["amount"].source_header)
+
+
+def currencies_from_headers(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> None:
+    """Files without a currency column whose amount header names one ("Betrag CHF") are in
+    that currency; payments without either follow the invoices when every invoice file names
+    the same one (else a customer's cash would be in another currency than its invoices).
+    Without a currency anywhere, rows count as EUR (kpi-spec). Each file so read is noted."""
+    named = {id(s): _header_currency(s) for s in staged}
+    invoices = [s for s in staged if s.table == "invoices"]
+    theirs = {named[id(s)] for s in invoices}
+    shared = theirs.pop() if len(theirs) == 1 else None
+    for s in staged:
+        code = named[id(s)]
+        if code is not None:
+            header = s.mapping.matches["amount"].source_header
+            note = f"currency {code}, from the header of the amount column ({header})"
+        elif shared is not None and s.table == "payments" and "currency" not in s.mapping.matches:
+            code, note = shared, f"currency {shared}, that of the invoices (their amount header)"
+        if code is None or code == schema.DEFAULT_CURRENCY:  # what a row without one counts as
+            continue
+        con.execute("UPDATE " + s.typed + " SET currency = ? WHERE currency IS NULL", [code])
+        s.notes.append(note)
 
 
 def _reject_totals_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> None:

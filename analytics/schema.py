@@ -135,6 +135,8 @@ ROW_META = (("dataset_id", "INTEGER"), ("source_file", "VARCHAR"), ("line_no", "
 
 #: Statutory default when the due date is missing (Code de commerce L441-10: 30 days).
 DEFAULT_TERMS_DAYS = 30
+#: The currency of an amount that names none (kpi-spec).
+DEFAULT_CURRENCY = "EUR"
 
 
 def create_table_sql(table: Table) -> str:

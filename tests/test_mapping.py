@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from analytics.mapping import (
     ColumnMatch,
     Mapping,
+    currency_in_header,
     guess_table,
     load,
     normalise_header,
@@ -714,3 +715,21 @@ def test_three_hundred_headers_mixing_known_and_junk_map_each_header_at_most_onc
     assert len(indices) == len(set(indices))
     assert len(m.matches) + len(m.unmapped) == 300
     assert m.table == "invoices"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("Betrag CHF", "CHF"),
+        ("Montant (€)", "EUR"),
+        ("Amount USD", "USD"),
+        ("Solde £", "GBP"),
+        ("Montant EUR", "EUR"),
+        ("Montant TTC", None),
+        ("Amount in local currency", None),
+        ("Amount ($)", None),  # several currencies write $
+        ("Montant EUR / CHF", None),  # two: none is the unit
+    ],
+)
+def test_the_currency_a_header_names_as_its_unit(header, code):
+    assert currency_in_header(header) == code

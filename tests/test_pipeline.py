@@ -16,6 +16,7 @@ from analytics.pipeline import InputFile, LoadError, load_files
 from analytics.store import Workspace
 
 DATA = Path(__file__).parent / "data"
+STYLES_DIR = DATA / "styles"
 MANIFEST = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
 STYLES = {s["file"]: s for s in MANIFEST["styles"]}
 #: Where the export has both a gross amount and an open balance, the gross amount is the amount.
@@ -250,6 +251,30 @@ def test_a_ledger_without_any_payment_information_is_flagged(ws: Workspace, tmp_
     pay.write_text("Payment date,Invoice No,Amount\n2026-02-01,F1,100.00\n")
     flags = ws.quality_flags(load_files(ws, [InputFile(alone), InputFile(pay)]).dataset_id)
     assert "no payment information" not in flags["flag"].tolist()
+
+
+def test_a_currency_named_by_the_amount_header_is_the_files_and_its_payments(ws, tmp_path):
+    """'Betrag CHF' and no currency column: the invoices are in CHF (they were counted as EUR),
+    and payments without a currency of their own follow them (else a customer's cash would
+    be EUR against CHF invoices). A payments file with a currency column keeps its own."""
+    inv = STYLES_DIR / "swiss_apostrophe.csv"
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Payment date,Invoice No,Amount\n2026-02-10,FA-2026-0001,1000.00\n")
+    report = load_files(ws, [InputFile(inv), InputFile(pay)])
+    con = ws.cursor()
+    assert con.execute("SELECT DISTINCT currency FROM invoices").fetchall() == [("CHF",)]
+    assert con.execute("SELECT DISTINCT currency FROM payments").fetchall() == [("CHF",)]
+    assert report.files[0].notes[-1] == (
+        "currency CHF, from the header of the amount column (Betrag CHF)"
+    )
+    assert report.files[1].notes[-1] == "currency CHF, that of the invoices (their amount header)"
+    own = tmp_path / "own.csv"
+    own.write_text("Payment date,Invoice No,Amount,Currency\n2026-02-10,FA-2026-0001,5.00,EUR\n")
+    report = load_files(ws, [InputFile(inv), InputFile(own)])
+    rows = con.execute(
+        "SELECT currency FROM payments WHERE dataset_id = ?", [report.dataset_id]
+    ).fetchall()
+    assert rows == [("EUR",)]
 
 
 def test_several_currencies_are_flagged_not_summed_silently(ws: Workspace, tmp_path):
