@@ -30,6 +30,7 @@ from analytics.pipeline import (
     LoadError,
     LoadReport,
     load_files,
+    one_line,
     stages_on_disk,
 )
 from analytics.store import Workspace, WorkspaceError, workspace_path
@@ -285,7 +286,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     with _existing_workspace(args) as ws:
         for d in ws.datasets():
             print(
-                f"{d.dataset_id}\t{d.name}\t{d.rows_loaded} rows\t{d.rows_rejected} rejected\t"
+                f"{d.dataset_id}\t{one_line(d.name)}\t{d.rows_loaded} rows\t{d.rows_rejected} rejected\t"
                 f"{d.loaded_at:%Y-%m-%d %H:%M}"
             )
     return EXIT_OK
@@ -332,7 +333,7 @@ def _main(argv: Sequence[str] | None) -> int:
         limit = os.environ.get("ENCOURS_MEMORY_LIMIT", "").strip()
         where = f"ENCOURS_MEMORY_LIMIT={limit}" if limit else "this machine's memory"
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: the figures need more memory than {where} allows ({first})", file=sys.stderr)
+        print(f"error: this needs more memory than {where} allows ({first})", file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:  # never a traceback to a user
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -443,6 +443,12 @@ def json_mapping(m: mapping.Mapping) -> dict:
     return {"table": m.table, "columns": {c: x.source_header for c, x in m.matches.items()}}
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line of plain text: tabs, line breaks and other control characters
+    become spaces, and runs of spaces one space (a dataset name, listed one per line)."""
+    return " ".join("".join(" " if c < " " or c == "\x7f" else c for c in text).split())
+
+
 def distinct_names(files: list[InputFile]) -> list[InputFile]:
     """The files with a name of their own each: a name already taken by an earlier file of the
     set (two exports both called ``factures.csv``) gets `` (2)``, `` (3)``... so that every
@@ -492,19 +498,13 @@ def load_files(
     ``bounded`` (the product's path) parses the files in a child process within ``limits``;
     ``bounded=False`` parses them in this process (same result, no isolation).
     """
-    check_sizes(files, limits)
     files = distinct_names(files)
+    check_sizes(files, limits)
     hashes = [sha256_of(Path(f.path)) for f in files]
     existing = ws.find_by_sha256(dataset_sha256(hashes)) if files else None
     if existing is not None:
         return _already_loaded(existing.dataset_id, existing.name)
-    # one line of plain text: tabs, line breaks and other control characters become spaces
-    name = (
-        " ".join("".join(" " if c < " " or c == "\x7f" else c for c in name).split())
-        if name
-        else ""
-    )
-    name = name or ", ".join(f.display_name for f in files)
+    name = one_line(name or "") or one_line(", ".join(f.display_name for f in files))
     _report(progress, "parsing")
     if bounded:
         report = _load_bounded(ws, files, hashes, name, limits, progress)

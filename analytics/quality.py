@@ -306,35 +306,55 @@ def stage_file(
 
 
 def _header_currency(s: StagedFile) -> str | None:
-    """The currency named by the amount's header of a file without a currency column."""
+    """The currency named by the header of a file's amount column ("Betrag CHF")."""
     m = s.mapping
-    if "currency" in m.matches or "amount" not in m.matches:
-        return None
-    if "currency" not in schema.table_for(s.table).names:
+    if "amount" not in m.matches or "currency" not in schema.table_for(s.table).names:
         return None
     return currency_in_header(m.matches["amount"].source_header)
 
 
+def _fill_currency(con: duckdb.DuckDBPyConnection, s: StagedFile, code: str) -> int:
+    """Set ``code`` as the currency of the rows of ``s`` that name none; how many they were."""
+    sql = "UPDATE " + s.typed + " SET currency = ? WHERE currency IS NULL"
+    return int(con.execute(sql, [code]).fetchone()[0])
+
+
 def currencies_from_headers(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> None:
-    """Files without a currency column whose amount header names one ("Betrag CHF") are in
-    that currency; payments without either follow the invoices when every invoice file names
-    the same one (else a customer's cash would be in another currency than its invoices).
-    Without a currency anywhere, rows count as EUR (kpi-spec). Each file so read is noted."""
-    named = {id(s): _header_currency(s) for s in staged}
-    invoices = [s for s in staged if s.table == "invoices"]
-    theirs = {named[id(s)] for s in invoices}
-    shared = theirs.pop() if len(theirs) == 1 else None
+    """A row that names no currency takes the one its amount header names ("Betrag CHF");
+    then a payment that names none takes the invoices' currency when every invoice is in the
+    same one (else a customer's cash would be in another currency than its invoices). Rows
+    left without a currency count as EUR (kpi-spec). Every file so completed is noted."""
     for s in staged:
-        code = named[id(s)]
-        if code is not None:
-            header = s.mapping.matches["amount"].source_header
-            note = f"currency {code}, from the header of the amount column ({header})"
-        elif shared is not None and s.table == "payments" and "currency" not in s.mapping.matches:
-            code, note = shared, f"currency {shared}, that of the invoices (their amount header)"
+        code = _header_currency(s)
         if code is None or code == schema.DEFAULT_CURRENCY:  # what a row without one counts as
             continue
-        con.execute("UPDATE " + s.typed + " SET currency = ? WHERE currency IS NULL", [code])
-        s.notes.append(note)
+        n = _fill_currency(con, s, code)
+        if n:
+            header = s.mapping.matches["amount"].source_header
+            s.notes.append(
+                f"currency {code} for {n:,} rows naming none, from the header of the amount "
+                f"column ({header})"
+            )
+    invoices = [s for s in staged if s.table == "invoices"]
+    if not invoices:
+        return
+    union = " UNION ALL ".join(
+        "SELECT DISTINCT COALESCE(currency, ?) AS c FROM " + s.typed + " WHERE reason IS NULL"
+        for s in invoices
+    )
+    found = con.execute(
+        "SELECT DISTINCT c FROM (" + union + ")", [schema.DEFAULT_CURRENCY] * len(invoices)
+    ).fetchall()
+    if len(found) != 1 or found[0][0] == schema.DEFAULT_CURRENCY:
+        return
+    shared = found[0][0]
+    for s in staged:
+        if s.table == "payments" and "currency" in schema.table_for(s.table).names:
+            n = _fill_currency(con, s, shared)
+            if n:
+                s.notes.append(
+                    f"currency {shared} for {n:,} payments naming none, that of every invoice"
+                )
 
 
 def _reject_totals_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> None:
@@ -522,13 +542,22 @@ def flag_rows(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> str:
                 "INSERT INTO _flags VALUES ('*', 'invoices', NULL, 'several currencies', ?)",
                 ["figures are shown per currency: " + ", ".join(currencies)],
             )
-        if not any(s.table == "payments" for s in staged) and not any(
-            "settled_date" in s.mapping.matches for s in invoices
-        ):
+        payments = [s for s in staged if s.table == "payments"]
+        paid = (
+            payments
+            and con.execute(
+                "SELECT count(*) FROM ("
+                + " UNION ALL ".join(
+                    "SELECT 1 FROM " + s.typed + " WHERE reason IS NULL" for s in payments
+                )
+                + ")"
+            ).fetchone()[0]
+        )
+        if not paid and not any("settled_date" in s.mapping.matches for s in invoices):
             con.execute(
                 "INSERT INTO _flags VALUES ('*', 'invoices', NULL, 'no payment information', ?)",
                 [
-                    "no payments file and no settlement date column: every invoice counts as "
+                    "no payment loaded and no settlement date column: every invoice counts as "
                     "unpaid (right for an open-items export, not for a full ledger)"
                 ],
             )

@@ -999,8 +999,9 @@ def _at_least_100(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the files into a private folder beside the target, then move them into it: a
-    failure leaves no partial file, and says which folder and why, in one line."""
+    """Write the files into a private folder inside the target, then move them into place: a
+    failure while writing leaves no partial file, and says which folder and why, in one
+    line."""
     parser = argparse.ArgumentParser(
         prog="python -m analytics.sample",
         description="Write the bundled sample ledger, or a scaled benchmark ledger.",

@@ -268,9 +268,9 @@ class Workspace:
         config = {"memory_limit": limit} if limit else {}
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=config)
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:  # IOException (locked, not a database), Catalog...
             msg = str(exc)
-            if "lock" in msg.lower():
+            if isinstance(exc, duckdb.IOException) and "lock" in msg.lower():
                 raise WorkspaceError(_lock_message(self.path, msg)) from None
             raise WorkspaceError(
                 f"the workspace {self.path.name} cannot be opened: {msg}"

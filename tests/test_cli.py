@@ -72,6 +72,15 @@ def test_a_dataset_name_is_one_line_of_the_listing(tmp_path):
     assert len(listed) == 1 and listed[0].split("\t")[:2] == ["1", "Export janvier faux 99 ligne"]
 
 
+def test_a_file_name_with_line_breaks_cannot_forge_a_row_of_the_listing(tmp_path):
+    ws = tmp_path / "w.duckdb"
+    forged = tmp_path / "fac\n99\tforged\t1 rows.csv"
+    forged.write_text("Invoice No,Customer ID,Invoice Date,Amount\nF1,C1,2026-01-05,10.00\n")
+    assert run("ingest", str(forged), workspace=ws).returncode == 0
+    listed = run("datasets", workspace=ws).stdout.splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[1] == "fac 99 forged 1 rows.csv"
+
+
 def test_listing_or_deleting_in_a_workspace_that_does_not_exist_creates_nothing(tmp_path):
     ws = tmp_path / "typo" / "w.duckdb"
     for args in (["datasets"], ["delete", "1"]):
@@ -335,7 +344,7 @@ def test_running_out_of_duckdb_memory_is_one_line_naming_the_limit(monkeypatch, 
     monkeypatch.setenv("ENCOURS_MEMORY_LIMIT", "256MiB")
     assert cli.main(["datasets"]) == 2
     assert capsys.readouterr().err == (
-        "error: the figures need more memory than ENCOURS_MEMORY_LIMIT=256MiB allows "
+        "error: this needs more memory than ENCOURS_MEMORY_LIMIT=256MiB allows "
         "(Out of Memory Error: failed to pin block)\n"
     )
 

@@ -265,9 +265,12 @@ def test_a_currency_named_by_the_amount_header_is_the_files_and_its_payments(ws,
     assert con.execute("SELECT DISTINCT currency FROM invoices").fetchall() == [("CHF",)]
     assert con.execute("SELECT DISTINCT currency FROM payments").fetchall() == [("CHF",)]
     assert report.files[0].notes[-1] == (
-        "currency CHF, from the header of the amount column (Betrag CHF)"
+        "currency CHF for 10 rows naming none, from the header of the amount column (Betrag CHF)"
     )
-    assert report.files[1].notes[-1] == "currency CHF, that of the invoices (their amount header)"
+    assert (
+        report.files[1].notes[-1]
+        == "currency CHF for 1 payments naming none, that of every invoice"
+    )
     own = tmp_path / "own.csv"
     own.write_text("Payment date,Invoice No,Amount,Currency\n2026-02-10,FA-2026-0001,5.00,EUR\n")
     report = load_files(ws, [InputFile(inv), InputFile(own)])
@@ -275,6 +278,44 @@ def test_a_currency_named_by_the_amount_header_is_the_files_and_its_payments(ws,
         "SELECT currency FROM payments WHERE dataset_id = ?", [report.dataset_id]
     ).fetchall()
     assert rows == [("EUR",)]
+
+
+def test_blank_currency_cells_take_the_headers_and_payments_follow_a_currency_column(
+    ws: Workspace, tmp_path
+):
+    """'Montant CHF' with a Devise column blank on F2: F2 is CHF too (it was EUR, and the load
+    said 'several currencies'). Invoices all in USD by their column: a payment naming no
+    currency is USD (it was EUR, cash apart from its customer's invoices)."""
+    chf = tmp_path / "chf.csv"
+    chf.write_text(
+        "N° facture;Code client;Date facture;Montant CHF;Devise\n"
+        "F1;C1;05/01/2026;100,00;CHF\nF2;C1;06/01/2026;50,00;\n"
+    )
+    report = load_files(ws, [InputFile(chf)])
+    con = ws.cursor()
+    assert con.execute("SELECT DISTINCT currency FROM invoices").fetchall() == [("CHF",)]
+    assert "several currencies" not in ws.quality_flags(report.dataset_id)["flag"].tolist()
+    usd = tmp_path / "usd.csv"
+    usd.write_text(
+        "Invoice No,Customer ID,Invoice Date,Amount,Currency\nU1,C9,2026-01-05,80.00,USD\n"
+    )
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Payment date,Customer ID,Amount\n2026-02-10,C9,30.00\n")
+    report = load_files(ws, [InputFile(usd), InputFile(pay)])
+    rows = con.execute(
+        "SELECT currency FROM payments WHERE dataset_id = ?", [report.dataset_id]
+    ).fetchall()
+    assert rows == [("USD",)]
+
+
+def test_a_payments_file_whose_every_row_is_rejected_is_no_payment_information(ws, tmp_path):
+    inv = tmp_path / "inv.csv"
+    inv.write_text("Invoice No,Customer ID,Invoice Date,Amount\nF1,C1,2026-01-05,100.00\n")
+    pay = tmp_path / "pay.csv"
+    pay.write_text("Payment date,Invoice No,Amount\nnot a date,F1,100.00\n")
+    report = load_files(ws, [InputFile(inv), InputFile(pay)])
+    assert report.rows_rejected == 1
+    assert "no payment information" in ws.quality_flags(report.dataset_id)["flag"].tolist()
 
 
 def test_several_currencies_are_flagged_not_summed_silently(ws: Workspace, tmp_path):

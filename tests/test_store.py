@@ -202,3 +202,10 @@ def test_a_workspace_below_a_file_says_which_folder_cannot_be_made(tmp_path):
     path = tmp_path / "notes.txt" / "ws.duckdb"
     with pytest.raises(WorkspaceError, match=r"notes\.txt cannot be made \(a file is in the way\)"):
         Workspace(path)
+
+
+def test_a_data_file_opened_read_only_is_a_workspace_error_too(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Invoice,Amount\nF1,10.00\n")
+    with pytest.raises(WorkspaceError, match=r"the workspace export\.csv cannot be opened"):
+        Workspace(path, read_only=True)
