@@ -253,6 +253,11 @@ def test_a_ledger_without_any_payment_information_is_flagged(ws: Workspace, tmp_
     assert "no payment information" not in flags["flag"].tolist()
 
 
+def payment_currencies(ws: Workspace, dataset_id: int) -> list[str]:
+    sql = "SELECT currency FROM payments WHERE dataset_id = ? ORDER BY ALL"
+    return [r[0] for r in ws.cursor().execute(sql, [dataset_id]).fetchall()]
+
+
 def test_a_currency_named_by_the_amount_header_is_the_files_and_its_payments(ws, tmp_path):
     """'Betrag CHF' and no currency column: the invoices are in CHF (they were counted as EUR),
     and payments without a currency of their own follow them (else a customer's cash would
@@ -274,10 +279,7 @@ def test_a_currency_named_by_the_amount_header_is_the_files_and_its_payments(ws,
     own = tmp_path / "own.csv"
     own.write_text("Payment date,Invoice No,Amount,Currency\n2026-02-10,FA-2026-0001,5.00,EUR\n")
     report = load_files(ws, [InputFile(inv), InputFile(own)])
-    rows = con.execute(
-        "SELECT currency FROM payments WHERE dataset_id = ?", [report.dataset_id]
-    ).fetchall()
-    assert rows == [("EUR",)]
+    assert payment_currencies(ws, report.dataset_id) == ["EUR"]
 
 
 def test_blank_currency_cells_take_the_headers_and_payments_follow_a_currency_column(
@@ -302,10 +304,7 @@ def test_blank_currency_cells_take_the_headers_and_payments_follow_a_currency_co
     pay = tmp_path / "pay.csv"
     pay.write_text("Payment date,Customer ID,Amount\n2026-02-10,C9,30.00\n")
     report = load_files(ws, [InputFile(usd), InputFile(pay)])
-    rows = con.execute(
-        "SELECT currency FROM payments WHERE dataset_id = ?", [report.dataset_id]
-    ).fetchall()
-    assert rows == [("USD",)]
+    assert payment_currencies(ws, report.dataset_id) == ["USD"]
 
 
 def test_a_payments_file_whose_every_row_is_rejected_is_no_payment_information(ws, tmp_path):
