@@ -336,7 +336,8 @@ def currencies_from_headers(con: duckdb.DuckDBPyConnection, staged: list[StagedF
                 f"column ({header})"
             )
     invoices = [s for s in staged if s.table == "invoices"]
-    if not invoices:
+    payments = [s for s in staged if s.table == "payments"]
+    if not invoices or not payments:
         return
     union = " UNION ALL ".join(
         "SELECT DISTINCT COALESCE(currency, ?) AS c FROM " + s.typed + " WHERE reason IS NULL"
@@ -348,13 +349,12 @@ def currencies_from_headers(con: duckdb.DuckDBPyConnection, staged: list[StagedF
     if len(found) != 1 or found[0][0] == schema.DEFAULT_CURRENCY:
         return
     shared = found[0][0]
-    for s in staged:
-        if s.table == "payments" and "currency" in schema.table_for(s.table).names:
-            n = _fill_currency(con, s, shared)
-            if n:
-                s.notes.append(
-                    f"currency {shared} for {n:,} payments naming none, that of every invoice"
-                )
+    for s in payments:
+        n = _fill_currency(con, s, shared)
+        if n:
+            s.notes.append(
+                f"currency {shared} for {n:,} payments naming none, that of every invoice"
+            )
 
 
 def _reject_totals_rows(con: duckdb.DuckDBPyConnection, staged: StagedFile) -> None:
@@ -546,7 +546,7 @@ def flag_rows(con: duckdb.DuckDBPyConnection, staged: list[StagedFile]) -> str:
         paid = (
             payments
             and con.execute(
-                "SELECT count(*) FROM ("
+                "SELECT EXISTS ("
                 + " UNION ALL ".join(
                     "SELECT 1 FROM " + s.typed + " WHERE reason IS NULL" for s in payments
                 )
